@@ -1,0 +1,250 @@
+//! Delivery of one batch: send, create the group or stream when missing, retry, split what the
+//! service refuses, and account for every event (delivered, or dropped with a reason).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::OnceCell;
+
+use crate::batch::Batch;
+use crate::retry::ErrorAction;
+use crate::send::{CallError, Rejected, Sender};
+use crate::stats::DropReason;
+use crate::warn::WarningKind;
+use crate::worker::Shared;
+
+/// Failed attempts with credential or unknown errors before a batch is dropped.
+const MAX_HARD_FAILURES: u32 = 3;
+/// Creation rounds (stream, then group) for one batch before backing off like a retry.
+const MAX_CREATE_ROUNDS: u32 = 3;
+
+/// How one batch ended.
+#[derive(Debug)]
+enum Outcome {
+    Delivered(Option<Rejected>),
+    /// The service refused the batch as a whole: send the halves separately.
+    Split,
+    Dropped(DropReason),
+}
+
+/// Sends batches for one handle.
+pub(crate) struct Delivery {
+    shared: Arc<Shared>,
+    sender: Sender,
+    retention_applied: OnceCell<()>,
+}
+
+impl Delivery {
+    pub(crate) fn new(shared: Arc<Shared>, sender: Sender) -> Self {
+        Delivery {
+            shared,
+            sender,
+            retention_applied: OnceCell::new(),
+        }
+    }
+
+    /// Delivers `batch` (registered in flight as `id`), splitting it if the service refuses it
+    /// as a whole, and settles every event.
+    pub(crate) async fn deliver(&self, id: u64, batch: Batch) {
+        let mut todo = vec![batch];
+        while let Some(batch) = todo.pop() {
+            match self.send_with_retries(&batch).await {
+                Outcome::Split => {
+                    let (a, b) = batch.split_in_half();
+                    todo.push(b);
+                    todo.push(a);
+                }
+                Outcome::Delivered(rejected) => self.settle_delivered(id, &batch, rejected),
+                Outcome::Dropped(reason) => {
+                    self.shared.settle(id, &batch, 0, 0, &[(reason, batch.events.len())])
+                }
+            }
+        }
+    }
+
+    fn settle_delivered(&self, id: u64, batch: &Batch, rejected: Option<Rejected>) {
+        let n = batch.events.len();
+        let Some(rejected) = rejected else {
+            self.shared.settle(id, batch, n, batch.bytes, &[]);
+            return;
+        };
+        let (expired, too_old, too_new) = rejected.counts(n);
+        let delivered_events = &batch.events[expired + too_old..n - too_new];
+        let delivered_bytes = delivered_events.iter().map(|e| e.size()).sum();
+        self.shared.warner.warn(WarningKind::Rejected, || {
+            format!(
+                "CloudWatch Logs rejected {} events of a batch for stream {:?}: {expired} \
+                 expired, {too_old} too old, {too_new} too new (more than 2 hours ahead)",
+                expired + too_old + too_new,
+                batch.stream
+            )
+        });
+        self.shared.settle(
+            id,
+            batch,
+            delivered_events.len(),
+            delivered_bytes,
+            &[
+                (DropReason::Expired, expired),
+                (DropReason::TooOld, too_old),
+                (DropReason::TooNew, too_new),
+            ],
+        );
+    }
+
+    async fn send_with_retries(&self, batch: &Batch) -> Outcome {
+        let config = &self.shared.config;
+        let group = config.log_group_name.as_str();
+        self.apply_retention_once().await;
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        let mut hard_failures: u32 = 0;
+        let mut create_rounds: u32 = 0;
+        loop {
+            let err = match self
+                .sender
+                .put_log_events(group, &batch.stream, &batch.events)
+                .await
+            {
+                Ok(rejected) => return Outcome::Delivered(rejected),
+                Err(err) => err,
+            };
+            let mut action = err.action();
+            let mut last_err = err;
+            if action == ErrorAction::CreateResource && create_rounds < MAX_CREATE_ROUNDS {
+                create_rounds += 1;
+                match self.create_missing(&batch.stream).await {
+                    Ok(()) => continue,
+                    Err(None) => {
+                        self.shared.warner.warn(WarningKind::DeliveryFailed, || {
+                            format!(
+                                "log group {group:?} or stream {:?} does not exist and creating \
+                                 it is disabled; {} events dropped",
+                                batch.stream,
+                                batch.events.len()
+                            )
+                        });
+                        return Outcome::Dropped(DropReason::ResourceNotFound);
+                    }
+                    Err(Some(create_err)) => {
+                        action = match create_err.action() {
+                            ErrorAction::CreateResource => ErrorAction::Retry,
+                            other => other,
+                        };
+                        last_err = create_err;
+                    }
+                }
+            }
+            match action {
+                ErrorAction::AlreadyAccepted => return Outcome::Delivered(None),
+                ErrorAction::InvalidParameter if batch.events.len() > 1 => return Outcome::Split,
+                ErrorAction::InvalidParameter => {
+                    self.shared.warner.warn(WarningKind::DeliveryFailed, || {
+                        format!("an event was refused and dropped: {last_err}")
+                    });
+                    return Outcome::Dropped(DropReason::InvalidParameter);
+                }
+                ErrorAction::Credentials | ErrorAction::Fatal => {
+                    hard_failures += 1;
+                    if hard_failures >= MAX_HARD_FAILURES {
+                        let credentials = action == ErrorAction::Credentials;
+                        let kind = if credentials {
+                            WarningKind::Credentials
+                        } else {
+                            WarningKind::DeliveryFailed
+                        };
+                        self.shared.warner.warn(kind, || {
+                            format!(
+                                "Failed to deliver logs: {last_err}; {} events dropped{}",
+                                batch.events.len(),
+                                if credentials {
+                                    " (check the AWS credentials and the logs:PutLogEvents, \
+                                     logs:CreateLogStream and logs:CreateLogGroup permissions)"
+                                } else {
+                                    ""
+                                }
+                            )
+                        });
+                        return Outcome::Dropped(if credentials {
+                            DropReason::Credentials
+                        } else {
+                            DropReason::RetriesExhausted
+                        });
+                    }
+                }
+                ErrorAction::Retry | ErrorAction::CreateResource => {}
+            }
+            let wait = config.retry.backoff(attempt);
+            if started.elapsed() + wait > config.retry.max_elapsed {
+                self.shared.warner.warn(WarningKind::DeliveryFailed, || {
+                    format!(
+                        "Failed to deliver logs: {last_err}; gave up after {:?}, {} events dropped",
+                        started.elapsed(),
+                        batch.events.len()
+                    )
+                });
+                return Outcome::Dropped(DropReason::RetriesExhausted);
+            }
+            attempt += 1;
+            self.shared
+                .counters
+                .retries
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Creates the stream, and the group first if that is what is missing. `Err(None)` when
+    /// creation is disabled.
+    async fn create_missing(&self, stream: &str) -> Result<(), Option<CallError>> {
+        let config = &self.shared.config;
+        let group = config.log_group_name.as_str();
+        if !config.create_log_stream {
+            return Err(None);
+        }
+        match self.sender.create_log_stream(group, stream).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.action() != ErrorAction::CreateResource => return Err(Some(e)),
+            Err(_) => {}
+        }
+        // The group itself is missing (never created, or deleted meanwhile).
+        if !config.create_log_group {
+            return Err(None);
+        }
+        self.sender.create_log_group(config).await.map_err(|e| {
+            self.shared
+                .warner
+                .warn(WarningKind::Setup, || format!("could not create log group: {e}"));
+            Some(e)
+        })?;
+        if let Some(days) = config.retention_days {
+            self.put_retention(days).await;
+        }
+        self.sender
+            .create_log_stream(group, stream)
+            .await
+            .map_err(Some)
+    }
+
+    /// Applies the retention policy once per handle, before the first batch, as 3.4 does in its
+    /// constructor. A missing group is fine: retention is set when the group is created.
+    async fn apply_retention_once(&self) {
+        let Some(days) = self.shared.config.retention_days else {
+            return;
+        };
+        self.retention_applied
+            .get_or_init(|| async move { self.put_retention(days).await })
+            .await;
+    }
+
+    async fn put_retention(&self, days: u32) {
+        let group = &self.shared.config.log_group_name;
+        match self.sender.put_retention_policy(group, days).await {
+            Ok(()) => {}
+            Err(e) if e.action() == ErrorAction::CreateResource => {}
+            Err(e) => self.shared.warner.warn(WarningKind::Setup, || {
+                format!("could not set the retention policy of log group {group:?}: {e}")
+            }),
+        }
+    }
+}

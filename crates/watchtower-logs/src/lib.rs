@@ -1,0 +1,73 @@
+//! Ship logs from a process straight to AWS CloudWatch Logs: batched, off the calling thread,
+//! with a delivery deadline, and with every event that could not be delivered counted.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//!  Record ──► template ──► queue ──────► batch ──► deliver ──► send ──► PutLogEvents
+//!  (record)   (stream     (per stream,   (limits,   (retry,     (AWS SDK)
+//!              name)       bounded)       sort, 24h) create)
+//!                            ▲                │
+//!                  worker: deadline, flush,   └──► stats (delivered / dropped by reason)
+//!                  shutdown (worker, guard)
+//! ```
+//!
+//! Front ends (the `log` facade, a `tracing` layer, the Python package, the CLI) format a
+//! record and call [`Handle::log`]; a worker thread with its own async runtime does the rest.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use watchtower_logs::{Config, Record};
+//!
+//! let (logs, guard) = Config::builder()
+//!     .log_group_name("my-service")
+//!     .log_stream_name("{machine_name}/{logger_name}")
+//!     .send_interval(Duration::from_secs(10))
+//!     .build()?
+//!     .start()?;
+//! logs.log(Record::new("service started").logger_name("main"));
+//! println!("{:?}", logs.stats());
+//! drop(guard); // flushes (up to 30 s) and stops the worker
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+
+mod aws;
+mod batch;
+pub mod config;
+mod deliver;
+mod error;
+mod guard;
+mod handle;
+pub mod limits;
+mod queue;
+mod record;
+mod retry;
+mod send;
+mod stats;
+pub mod template;
+mod warn;
+mod worker;
+
+pub use aws::AwsSettings;
+pub use config::{
+    Config, ConfigBuilder, LogGroupClass, OverflowPolicy, OversizePolicy,
+    DEFAULT_LOG_GROUP_NAME, DEFAULT_LOG_STREAM_NAME,
+};
+pub use error::{ConfigError, FlushError, StartError};
+pub use guard::WorkerGuard;
+pub use handle::{Handle, LogOutcome};
+pub use record::Record;
+pub use retry::RetryPolicy;
+pub use stats::{DropReason, Dropped, Stats};
+pub use warn::{FnSink, StderrSink, Warning, WarningKind, WarningSink, WARNING_INTERVAL};
+pub use worker::is_worker_thread;
+
+/// Re-exports of the AWS SDK types this crate's API takes, so users need not depend on the
+/// exact SDK versions.
+pub mod sdk {
+    pub use aws_config::SdkConfig;
+    pub use aws_credential_types::provider::SharedCredentialsProvider;
+    pub use aws_credential_types::Credentials;
+    pub use aws_sdk_cloudwatchlogs::Client;
+}

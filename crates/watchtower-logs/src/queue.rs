@@ -1,0 +1,320 @@
+//! Per-stream queues, shared by the logging threads (which push) and the worker (which cuts
+//! batches).
+//!
+//! One queue per resolved stream name. A queue exists only while it holds events: the worker
+//! removes it when it takes its last event, so streams that go idle cost nothing. All queues
+//! together hold at most `max_queue_bytes` (counting events until their batch is settled); when
+//! full, the [`OverflowPolicy`] decides: drop the new event, drop the oldest queued ones, or wait
+//! (bounded) while the worker sends. Pushing takes one short lock and never touches the network.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::batch::{into_batches, is_full, take_batch, Batch, BatchLimits};
+use crate::config::OverflowPolicy;
+use crate::record::QueuedEvent;
+use crate::stats::Counters;
+
+#[derive(Debug, Default)]
+struct StreamQueue {
+    events: VecDeque<QueuedEvent>,
+    bytes: usize,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    streams: HashMap<Arc<str>, StreamQueue>,
+    /// Bytes of queued plus in-flight events.
+    held_bytes: usize,
+    next_seq: u64,
+    /// A producer is waiting for room: the worker should send everything now.
+    room_wanted: bool,
+}
+
+/// What happened to a pushed event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    /// Queued; `wake` says whether the worker must look now (a new deadline or a full batch).
+    Queued { wake: bool },
+    /// Dropped because the bound was reached.
+    Full,
+}
+
+/// The shared queues.
+#[derive(Debug)]
+pub(crate) struct Queues {
+    state: Mutex<State>,
+    room: Condvar,
+    limits: BatchLimits,
+    max_bytes: usize,
+}
+
+impl Queues {
+    pub(crate) fn new(limits: BatchLimits, max_bytes: usize) -> Self {
+        Queues {
+            state: Mutex::new(State::default()),
+            room: Condvar::new(),
+            limits,
+            max_bytes,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state inconsistent in a way that
+        // matters more than losing logs, so keep going.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds an event to `stream`'s queue, applying the overflow policy. `wake_worker` is called
+    /// (without the lock) when a `Block` policy needs the worker to send now.
+    pub(crate) fn push(
+        &self,
+        stream: &str,
+        timestamp_ms: i64,
+        message: String,
+        policy: OverflowPolicy,
+        counters: &Counters,
+        wake_worker: impl Fn(),
+    ) -> Pushed {
+        let size = message.len() + crate::limits::EVENT_OVERHEAD_BYTES;
+        let mut state = self.lock();
+        if state.held_bytes + size > self.max_bytes {
+            match policy {
+                OverflowPolicy::DropNewest => return Pushed::Full,
+                OverflowPolicy::DropOldest => {
+                    while state.held_bytes + size > self.max_bytes {
+                        if !evict_oldest(&mut state, counters) {
+                            // Everything held is in flight: nothing to evict.
+                            return Pushed::Full;
+                        }
+                    }
+                }
+                OverflowPolicy::Block { timeout } => {
+                    let deadline = Instant::now() + timeout;
+                    while state.held_bytes + size > self.max_bytes {
+                        let now = Instant::now();
+                        if now >= deadline {
+                            return Pushed::Full;
+                        }
+                        state.room_wanted = true;
+                        drop(state);
+                        wake_worker();
+                        state = self.lock();
+                        if state.held_bytes + size <= self.max_bytes {
+                            break;
+                        }
+                        let wait = (deadline - now).min(Duration::from_millis(50));
+                        state = self
+                            .room
+                            .wait_timeout(state, wait)
+                            .unwrap_or_else(|e| e.into_inner())
+                            .0;
+                    }
+                }
+            }
+        }
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        state.held_bytes += size;
+        let event = QueuedEvent {
+            timestamp_ms,
+            message,
+            enqueued_at: Instant::now(),
+            seq,
+        };
+        let limits = self.limits;
+        let queue = match state.streams.get_mut(stream) {
+            Some(q) => q,
+            None => state.streams.entry(Arc::from(stream)).or_default(),
+        };
+        let was_empty = queue.events.is_empty();
+        let was_full = is_full(queue.events.len(), queue.bytes, limits);
+        queue.events.push_back(event);
+        queue.bytes += size;
+        let now_full = is_full(queue.events.len(), queue.bytes, limits);
+        counters.queued_events.fetch_add(1, Relaxed);
+        counters.queued_bytes.fetch_add(size as u64, Relaxed);
+        Pushed::Queued {
+            wake: was_empty || (now_full && !was_full),
+        }
+    }
+
+    /// Cuts the batches that are due: full ones always; all of a queue whose oldest event has
+    /// waited `send_interval`; everything when `force` or a producer wants room. Returns them
+    /// with the next instant a queue becomes due.
+    pub(crate) fn take_due(
+        &self,
+        now: Instant,
+        send_interval: Duration,
+        force: bool,
+    ) -> (Vec<Batch>, Option<Instant>) {
+        let mut cut: Vec<(Arc<str>, Vec<QueuedEvent>)> = Vec::new();
+        let mut next_due: Option<Instant> = None;
+        {
+            let mut state = self.lock();
+            let force = force || std::mem::take(&mut state.room_wanted);
+            let limits = self.limits;
+            state.streams.retain(|stream, queue| {
+                while is_full(queue.events.len(), queue.bytes, limits) {
+                    let (events, bytes) = take_batch(&mut queue.events, limits);
+                    queue.bytes -= bytes;
+                    cut.push((stream.clone(), events));
+                }
+                if let Some(front) = queue.events.front() {
+                    let due = front.enqueued_at + send_interval;
+                    if force || due <= now {
+                        while !queue.events.is_empty() {
+                            let (events, bytes) = take_batch(&mut queue.events, limits);
+                            queue.bytes -= bytes;
+                            cut.push((stream.clone(), events));
+                        }
+                    } else {
+                        next_due = Some(next_due.map_or(due, |d| d.min(due)));
+                    }
+                }
+                !queue.events.is_empty()
+            });
+        }
+        // Sorting and splitting happen outside the lock.
+        let batches = cut
+            .into_iter()
+            .flat_map(|(stream, events)| into_batches(stream, events))
+            .collect();
+        (batches, next_due)
+    }
+
+    /// Gives back the room held by settled events and wakes producers waiting for it.
+    pub(crate) fn release(&self, bytes: usize, events: usize, counters: &Counters) {
+        {
+            let mut state = self.lock();
+            state.held_bytes = state.held_bytes.saturating_sub(bytes);
+        }
+        counters.queued_events.fetch_sub(events as u64, Relaxed);
+        counters.queued_bytes.fetch_sub(bytes as u64, Relaxed);
+        self.room.notify_all();
+    }
+
+    /// Removes every queued event (not those in flight); returns (events, bytes) removed.
+    pub(crate) fn drain_all(&self) -> (usize, usize) {
+        let mut state = self.lock();
+        let mut events = 0;
+        let mut bytes = 0;
+        for (_, queue) in state.streams.drain() {
+            events += queue.events.len();
+            bytes += queue.bytes;
+        }
+        (events, bytes)
+    }
+}
+
+/// Drops the oldest queued event across streams; false when no queue holds any.
+fn evict_oldest(state: &mut State, counters: &Counters) -> bool {
+    let oldest = state
+        .streams
+        .iter()
+        .filter_map(|(name, q)| q.events.front().map(|e| (e.seq, name.clone())))
+        .min_by_key(|(seq, _)| *seq);
+    let Some((_, name)) = oldest else {
+        return false;
+    };
+    let Some(queue) = state.streams.get_mut(&name) else {
+        return false;
+    };
+    let Some(event) = queue.events.pop_front() else {
+        return false;
+    };
+    let size = event.size();
+    queue.bytes -= size;
+    if queue.events.is_empty() {
+        state.streams.remove(&name);
+    }
+    state.held_bytes -= size;
+    counters.queued_events.fetch_sub(1, Relaxed);
+    counters.queued_bytes.fetch_sub(size as u64, Relaxed);
+    counters.evicted.fetch_add(1, Relaxed);
+    counters.drop_events(crate::stats::DropReason::QueueFull, 1);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: BatchLimits = BatchLimits {
+        max_bytes: 1_048_576,
+        max_count: 3,
+    };
+
+    fn push(q: &Queues, c: &Counters, stream: &str, msg: &str, policy: OverflowPolicy) -> Pushed {
+        q.push(stream, 0, msg.to_owned(), policy, c, || {})
+    }
+
+    #[test]
+    fn wakes_on_first_event_and_on_full() {
+        let (q, c) = (Queues::new(LIMITS, 1 << 20), Counters::default());
+        let p = OverflowPolicy::DropNewest;
+        assert_eq!(push(&q, &c, "a", "1", p), Pushed::Queued { wake: true });
+        assert_eq!(push(&q, &c, "a", "2", p), Pushed::Queued { wake: false });
+        assert_eq!(push(&q, &c, "a", "3", p), Pushed::Queued { wake: true });
+        assert_eq!(push(&q, &c, "b", "1", p), Pushed::Queued { wake: true });
+        let (batches, next) = q.take_due(Instant::now(), Duration::from_secs(60), false);
+        assert_eq!(batches.len(), 1, "only the full queue is due");
+        assert_eq!(&*batches[0].stream, "a");
+        assert!(next.is_some());
+        let (batches, next) = q.take_due(Instant::now(), Duration::ZERO, false);
+        assert_eq!(batches.len(), 1);
+        assert_eq!(&*batches[0].stream, "b");
+        assert!(next.is_none());
+        assert!(q.lock().streams.is_empty(), "idle queues are removed");
+    }
+
+    #[test]
+    fn drop_newest_and_drop_oldest() {
+        let c = Counters::default();
+        let q = Queues::new(LIMITS, 3 * 27);
+        for m in ["a", "b", "c"] {
+            push(&q, &c, "s", m, OverflowPolicy::DropNewest);
+        }
+        assert_eq!(push(&q, &c, "s", "d", OverflowPolicy::DropNewest), Pushed::Full);
+        assert!(matches!(
+            push(&q, &c, "t", "e", OverflowPolicy::DropOldest),
+            Pushed::Queued { .. }
+        ));
+        assert_eq!(c.evicted.load(Relaxed), 1);
+        let (batches, _) = q.take_due(Instant::now(), Duration::ZERO, true);
+        let msgs: Vec<_> = batches
+            .iter()
+            .flat_map(|b| b.events.iter().map(|e| e.message.clone()))
+            .collect();
+        assert_eq!(msgs.len(), 3);
+        assert!(!msgs.contains(&"a".to_string()), "the oldest was evicted: {msgs:?}");
+    }
+
+    #[test]
+    fn block_waits_for_room_then_gives_up() {
+        let c = Counters::default();
+        let q = Queues::new(LIMITS, 27);
+        push(&q, &c, "s", "a", OverflowPolicy::DropNewest);
+        let started = Instant::now();
+        let policy = OverflowPolicy::Block {
+            timeout: Duration::from_millis(100),
+        };
+        assert_eq!(push(&q, &c, "s", "b", policy), Pushed::Full);
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        // Room freed by another thread lets a blocked push through.
+        let q = Arc::new(q);
+        let (batches, _) = q.take_due(Instant::now(), Duration::ZERO, true);
+        let q2 = q.clone();
+        let released = std::thread::spawn(move || {
+            let c = Counters::default();
+            let policy = OverflowPolicy::Block {
+                timeout: Duration::from_secs(30),
+            };
+            q2.push("s", 0, "c".into(), policy, &c, || {})
+        });
+        q.release(batches[0].bytes, 1, &c);
+        assert!(matches!(released.join().unwrap(), Pushed::Queued { .. }));
+    }
+}

@@ -1,0 +1,93 @@
+//! Records: what a front end hands to [`Handle::log`](crate::Handle::log), and the queued
+//! events they become.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// One log record: a formatted message plus what the stream name template may need.
+///
+/// ```
+/// use watchtower_logs::Record;
+/// let record = Record::new("user 42 logged in")
+///     .logger_name("auth")
+///     .timestamp_millis(1_700_000_000_000);
+/// assert_eq!(record.message(), "user 42 logged in");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Record<'a> {
+    pub(crate) message: String,
+    pub(crate) timestamp_ms: Option<i64>,
+    pub(crate) logger_name: &'a str,
+    pub(crate) thread_name: Option<&'a str>,
+}
+
+impl<'a> Record<'a> {
+    /// A record with `message`, the current time, logger name `root` and the calling thread's
+    /// name.
+    pub fn new(message: impl Into<String>) -> Self {
+        Record {
+            message: message.into(),
+            timestamp_ms: None,
+            logger_name: "root",
+            thread_name: None,
+        }
+    }
+
+    /// Sets the `{logger_name}` value (Python's logger name, Rust's target).
+    pub fn logger_name(mut self, name: &'a str) -> Self {
+        self.logger_name = name;
+        self
+    }
+
+    /// Sets the `{thread_name}` value; default: the name of the thread calling `log`.
+    pub fn thread_name(mut self, name: &'a str) -> Self {
+        self.thread_name = Some(name);
+        self
+    }
+
+    /// Sets the event time in milliseconds since the Unix epoch; default: now. Negative values
+    /// are sent as 0 (the service rejects negative timestamps).
+    pub fn timestamp_millis(mut self, ms: i64) -> Self {
+        self.timestamp_ms = Some(ms.max(0));
+        self
+    }
+
+    /// Sets the event time; default: now.
+    pub fn timestamp(self, time: SystemTime) -> Self {
+        let ms = time
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis().min(i64::MAX as u128) as i64)
+            .unwrap_or(0);
+        self.timestamp_millis(ms)
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub(crate) fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// An event waiting in a stream queue or in a batch.
+#[derive(Debug, Clone)]
+pub(crate) struct QueuedEvent {
+    pub(crate) timestamp_ms: i64,
+    pub(crate) message: String,
+    /// When it entered the queue: its send deadline is this plus the send interval.
+    pub(crate) enqueued_at: Instant,
+    /// Global logging order, used to find the oldest event across streams.
+    pub(crate) seq: u64,
+}
+
+impl QueuedEvent {
+    /// Size as the service counts it: UTF-8 bytes plus 26.
+    pub(crate) fn size(&self) -> usize {
+        self.message.len() + crate::limits::EVENT_OVERHEAD_BYTES
+    }
+}

@@ -1,0 +1,388 @@
+//! Stream name templates: `"{machine_name}/{program_name}/{logger_name}/{process_id}"` and
+//! friends, parsed once and rendered for every event.
+//!
+//! Placeholders are those of watchtower 3.4: `{machine_name}`, `{program_name}`,
+//! `{logger_name}`, `{process_id}`, `{thread_name}` and `{strftime:FORMAT}`; `{{` and `}}` stand
+//! for literal braces. An unknown placeholder is a configuration error.
+//!
+//! # Sanitising
+//! The service rejects stream names that are empty, longer than 512 characters, or contain `:`
+//! or `*`. A template is checked when it is built (its literal text may contain neither), and
+//! every rendered name is made valid:
+//! - `{program_name}` has `:` removed, exactly as watchtower 3.4 does (`C:\app.py` → `C\app.py`);
+//! - in every substituted value, each remaining `:` or `*` becomes `-` (so `{strftime:%H:%M}`
+//!   gives `12-30`);
+//! - a rendered name longer than 512 characters is cut to its first 512 characters;
+//! - an empty rendered name becomes `-`.
+//!
+//! `{strftime:FORMAT}` formats the event's own timestamp in UTC with chrono's strftime syntax
+//! (the same codes as Python's for all common cases).
+//!
+//! ```
+//! use watchtower_logs::template::{StreamNameTemplate, TemplateValues, RenderContext};
+//!
+//! let values = TemplateValues {
+//!     machine_name: "host".into(),
+//!     program_name: "C:\\app.py".into(),
+//!     process_id: 42,
+//! };
+//! let t = StreamNameTemplate::parse("{machine_name}/{program_name}/{strftime:%Y-%m-%d}", values).unwrap();
+//! let mut out = String::new();
+//! t.render_into(&mut out, &RenderContext { logger_name: "app", thread_name: None, timestamp_ms: 0 });
+//! assert_eq!(out, "host/C\\app.py/1970-01-01");
+//! ```
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+
+use chrono::format::{Fixed, Item, StrftimeItems};
+use chrono::{DateTime, Utc};
+
+use crate::error::ConfigError;
+use crate::limits::MAX_NAME_CHARS;
+
+/// Python's `str(datetime)` for an aware UTC datetime, used for a bare `{strftime}`.
+const BARE_STRFTIME: &str = "%Y-%m-%d %H:%M:%S%.6f+00:00";
+
+/// The per-process values a template may use; fixed when the template is parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateValues {
+    /// `{machine_name}`: the host name.
+    pub machine_name: String,
+    /// `{program_name}`: `argv[0]` of the process.
+    pub program_name: String,
+    /// `{process_id}`.
+    pub process_id: u32,
+}
+
+impl TemplateValues {
+    /// The values of the running process.
+    pub fn from_process() -> Self {
+        TemplateValues {
+            machine_name: gethostname::gethostname().to_string_lossy().into_owned(),
+            program_name: std::env::args_os()
+                .next()
+                .map(|a| a.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            process_id: std::process::id(),
+        }
+    }
+}
+
+/// The per-event values a template may use.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderContext<'a> {
+    /// `{logger_name}`: the logger (Python), target (Rust) or source of the event.
+    pub logger_name: &'a str,
+    /// `{thread_name}`; `None` uses the calling thread's name (or `unnamed`).
+    pub thread_name: Option<&'a str>,
+    /// The event's timestamp in milliseconds since the epoch, for `{strftime}`.
+    pub timestamp_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    /// Literal text, or a per-process value already sanitised.
+    Text(String),
+    LoggerName,
+    ThreadName,
+    Strftime {
+        format: String,
+        /// Whether the format shows fractions of a second (else renders are cached per second).
+        subsecond: bool,
+    },
+}
+
+/// A parsed, checked stream name template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamNameTemplate {
+    source: String,
+    parts: Vec<Part>,
+}
+
+impl StreamNameTemplate {
+    /// Parses `template`, substituting the per-process `values` once.
+    pub fn parse(template: &str, values: TemplateValues) -> Result<Self, ConfigError> {
+        let invalid = |reason: String| ConfigError::InvalidStreamTemplate {
+            template: template.to_owned(),
+            reason,
+        };
+        let mut parts: Vec<Part> = Vec::new();
+        let mut text = String::new();
+        let mut chars = template.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '{' if chars.peek() == Some(&'{') => {
+                    chars.next();
+                    text.push('{');
+                }
+                '}' if chars.peek() == Some(&'}') => {
+                    chars.next();
+                    text.push('}');
+                }
+                '}' => return Err(invalid("single '}' (write '}}' for a literal brace)".into())),
+                ':' | '*' => {
+                    return Err(invalid(format!(
+                        "{c:?} is not allowed in a log stream name"
+                    )))
+                }
+                '{' => {
+                    let mut field = String::new();
+                    loop {
+                        match chars.next() {
+                            Some('}') => break,
+                            Some(c) => field.push(c),
+                            None => return Err(invalid("unclosed '{'".into())),
+                        }
+                    }
+                    let (name, spec) = match field.split_once(':') {
+                        Some((n, s)) => (n, Some(s)),
+                        None => (field.as_str(), None),
+                    };
+                    if spec.is_some() && name != "strftime" {
+                        return Err(invalid(format!(
+                            "{{{name}}} takes no format spec (only {{strftime:FORMAT}} does)"
+                        )));
+                    }
+                    let fixed = match name {
+                        "machine_name" => Some(sanitize(&values.machine_name)),
+                        "program_name" => Some(sanitize(&values.program_name.replace(':', ""))),
+                        "process_id" => Some(values.process_id.to_string()),
+                        _ => None,
+                    };
+                    if let Some(value) = fixed {
+                        text.push_str(&value);
+                        continue;
+                    }
+                    let part = match name {
+                        "logger_name" => Part::LoggerName,
+                        "thread_name" => Part::ThreadName,
+                        "strftime" => {
+                            let format = spec.unwrap_or(BARE_STRFTIME).to_owned();
+                            let subsecond = check_strftime(&format).map_err(invalid)?;
+                            Part::Strftime { format, subsecond }
+                        }
+                        other => {
+                            return Err(invalid(format!(
+                                "unknown placeholder {{{other}}}; use {{machine_name}}, \
+                                 {{program_name}}, {{logger_name}}, {{process_id}}, \
+                                 {{thread_name}} or {{strftime:FORMAT}}"
+                            )))
+                        }
+                    };
+                    if !text.is_empty() {
+                        parts.push(Part::Text(std::mem::take(&mut text)));
+                    }
+                    parts.push(part);
+                }
+                c => text.push(c),
+            }
+        }
+        if !text.is_empty() {
+            parts.push(Part::Text(text));
+        }
+        Ok(StreamNameTemplate {
+            source: template.to_owned(),
+            parts,
+        })
+    }
+
+    /// The template as given.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether every event gets the same name (no per-event placeholder).
+    pub fn is_constant(&self) -> bool {
+        self.parts.iter().all(|p| matches!(p, Part::Text(_)))
+    }
+
+    /// Renders the stream name for one event into `out` (cleared first); the result is always
+    /// a name the service accepts.
+    pub fn render_into(&self, out: &mut String, ctx: &RenderContext<'_>) {
+        out.clear();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::LoggerName => push_sanitized(out, ctx.logger_name),
+                Part::ThreadName => match ctx.thread_name {
+                    Some(name) => push_sanitized(out, name),
+                    None => {
+                        let current = std::thread::current();
+                        push_sanitized(out, current.name().unwrap_or("unnamed"))
+                    }
+                },
+                Part::Strftime { format, subsecond } => {
+                    render_strftime(out, format, *subsecond, ctx.timestamp_ms)
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push('-');
+        } else if out.len() > MAX_NAME_CHARS {
+            if let Some((cut, _)) = out.char_indices().nth(MAX_NAME_CHARS) {
+                out.truncate(cut);
+            }
+        }
+    }
+
+    /// Renders the stream name for one event.
+    pub fn render(&self, ctx: &RenderContext<'_>) -> String {
+        let mut out = String::new();
+        self.render_into(&mut out, ctx);
+        out
+    }
+}
+
+/// Checks a strftime format; returns whether it shows fractions of a second.
+fn check_strftime(format: &str) -> Result<bool, String> {
+    let mut subsecond = false;
+    for item in StrftimeItems::new(format) {
+        match item {
+            Item::Error => return Err(format!("invalid strftime format {format:?}")),
+            Item::Fixed(
+                Fixed::Nanosecond
+                | Fixed::Nanosecond3
+                | Fixed::Nanosecond6
+                | Fixed::Nanosecond9
+                | Fixed::Internal(_),
+            ) => subsecond = true,
+            _ => {}
+        }
+    }
+    Ok(subsecond)
+}
+
+thread_local! {
+    /// The last strftime render on this thread: (format, time key, sanitised text).
+    static STRFTIME_CACHE: RefCell<(String, i64, String)> =
+        const { RefCell::new((String::new(), i64::MIN, String::new())) };
+}
+
+fn render_strftime(out: &mut String, format: &str, subsecond: bool, timestamp_ms: i64) {
+    let key = if subsecond {
+        timestamp_ms
+    } else {
+        timestamp_ms.div_euclid(1000)
+    };
+    STRFTIME_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.1 != key || cache.0 != format {
+            let time = DateTime::<Utc>::from_timestamp_millis(timestamp_ms).unwrap_or_default();
+            let mut raw = String::new();
+            // The format was checked when parsed, so this cannot fail; ignore it if it does.
+            let _ = write!(raw, "{}", time.format(format));
+            cache.0.clear();
+            cache.0.push_str(format);
+            cache.1 = key;
+            cache.2 = sanitize(&raw);
+        }
+        out.push_str(&cache.2);
+    });
+}
+
+fn sanitize(value: &str) -> String {
+    let mut s = String::with_capacity(value.len());
+    push_sanitized(&mut s, value);
+    s
+}
+
+fn push_sanitized(out: &mut String, value: &str) {
+    if value.contains([':', '*']) {
+        out.extend(value.chars().map(|c| if c == ':' || c == '*' { '-' } else { c }));
+    } else {
+        out.push_str(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values() -> TemplateValues {
+        TemplateValues {
+            machine_name: "ip-10-0-0-1".into(),
+            program_name: "/srv/app:main.py".into(),
+            process_id: 4242,
+        }
+    }
+
+    fn render(template: &str, logger: &str, ts: i64) -> String {
+        StreamNameTemplate::parse(template, values())
+            .unwrap()
+            .render(&RenderContext {
+                logger_name: logger,
+                thread_name: Some("MainThread"),
+                timestamp_ms: ts,
+            })
+    }
+
+    #[test]
+    fn default_template_matches_3_4() {
+        assert_eq!(
+            render(crate::config::DEFAULT_LOG_STREAM_NAME, "app.db", 0),
+            "ip-10-0-0-1//srv/appmain.py/app.db/4242"
+        );
+    }
+
+    #[test]
+    fn every_placeholder_renders() {
+        assert_eq!(
+            render("{thread_name}|{logger_name}|{strftime:%Y-%m-%d %H}", "x", 1_700_000_000_000),
+            "MainThread|x|2023-11-14 22"
+        );
+        assert_eq!(render("{{literal}}-{logger_name}", "a", 0), "{literal}-a");
+    }
+
+    #[test]
+    fn strftime_uses_the_event_time_and_replaces_colons() {
+        assert_eq!(render("{strftime:%H:%M}", "x", 1_700_000_000_000), "22-13");
+        assert_eq!(
+            render("{strftime}", "x", 1_700_000_000_123),
+            "2023-11-14 22-13-20.123000+00-00"
+        );
+        // Cached per second, but still right when the second changes.
+        assert_eq!(render("{strftime:%S}", "x", 1_700_000_001_000), "21");
+        assert_eq!(render("{strftime:%S}", "x", 1_700_000_002_000), "22");
+    }
+
+    #[test]
+    fn values_are_sanitised() {
+        assert_eq!(render("{logger_name}", "a:b*c", 0), "a-b-c");
+        assert_eq!(render("{logger_name}", "", 0), "-");
+        let long = "é".repeat(600);
+        let out = render("{logger_name}", &long, 0);
+        assert_eq!(out.chars().count(), 512);
+    }
+
+    #[test]
+    fn bad_templates_are_config_errors() {
+        for bad in [
+            "{unknown}",
+            "{logger_name",
+            "a}b",
+            "lit:eral",
+            "star*",
+            "{process_id:05d}",
+            "{strftime:%Q}",
+        ] {
+            let err = StreamNameTemplate::parse(bad, values()).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::InvalidStreamTemplate { .. }),
+                "{bad}: {err:?}"
+            );
+        }
+        let msg = StreamNameTemplate::parse("{nope}", values())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("unknown placeholder {nope}"), "{msg}");
+    }
+
+    #[test]
+    fn constant_templates_are_detected() {
+        let t = StreamNameTemplate::parse("{machine_name}/fixed", values()).unwrap();
+        assert!(t.is_constant());
+        let t = StreamNameTemplate::parse("{logger_name}", values()).unwrap();
+        assert!(!t.is_constant());
+    }
+}
