@@ -7,6 +7,7 @@ use std::time::Instant;
 use tokio::sync::OnceCell;
 
 use crate::batch::Batch;
+use crate::error::SetupError;
 use crate::retry::ErrorAction;
 use crate::send::{CallError, Rejected, Sender};
 use crate::stats::DropReason;
@@ -224,6 +225,28 @@ impl Delivery {
             .create_log_stream(group, stream)
             .await
             .map_err(Some)
+    }
+
+    /// Creates the log group now (if `create_log_group`; "already exists" is fine) and applies
+    /// the retention policy, returning the service's errors: watchtower 3.4 does this in its
+    /// constructor, and the Python front end keeps that behaviour.
+    pub(crate) async fn setup_group(&self) -> Result<(), SetupError> {
+        let config = &self.shared.config;
+        if config.create_log_group {
+            self.sender
+                .create_log_group(config)
+                .await
+                .map_err(CallError::into_setup_error)?;
+        }
+        if let Some(days) = config.retention_days {
+            self.sender
+                .put_retention_policy(&config.log_group_name, days)
+                .await
+                .map_err(CallError::into_setup_error)?;
+            // Done: no need to apply it again before the first batch.
+            let _ = self.retention_applied.set(());
+        }
+        Ok(())
     }
 
     /// Applies the retention policy once per handle, before the first batch, as 3.4 does in its

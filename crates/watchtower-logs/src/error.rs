@@ -116,3 +116,40 @@ impl fmt::Display for FlushError {
 }
 
 impl std::error::Error for FlushError {}
+
+/// Why [`Handle::setup_log_group`](crate::Handle::setup_log_group) failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The service refused a call: check the code (AccessDeniedException: grant
+    /// `logs:CreateLogGroup` / `logs:PutRetentionPolicy`; ...).
+    Aws {
+        /// The API operation.
+        op: &'static str,
+        /// The service's error code, if it answered.
+        code: Option<String>,
+        /// The service's message or the transport error.
+        message: String,
+    },
+    /// No answer within the timeout.
+    Timeout(Duration),
+    /// The handle was already shut down.
+    AlreadyShutdown,
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetupError::Aws {
+                op,
+                code: Some(code),
+                message,
+            } => write!(f, "{op} failed: {code}: {message}"),
+            SetupError::Aws { op, message, .. } => write!(f, "{op} failed: {message}"),
+            SetupError::Timeout(t) => write!(f, "log group setup timed out after {t:?}"),
+            SetupError::AlreadyShutdown => f.write_str("the log shipper was already shut down"),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}

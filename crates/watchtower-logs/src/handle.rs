@@ -27,7 +27,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{Config, OversizePolicy};
-use crate::error::{FlushError, StartError};
+use crate::error::{FlushError, SetupError, StartError};
 use crate::guard::WorkerGuard;
 use crate::queue::Pushed;
 use crate::record::{now_millis, Record};
@@ -122,6 +122,10 @@ impl Handle {
     /// [`OverflowPolicy::Block`](crate::OverflowPolicy::Block) it may wait for room up to its
     /// timeout. Every record not queued is counted and warned about.
     pub fn log(&self, record: Record<'_>) -> LogOutcome {
+        self.log_inner(None, record)
+    }
+
+    fn log_inner(&self, explicit_stream: Option<&str>, record: Record<'_>) -> LogOutcome {
         let shared = &*self.inner.shared;
         let config = &shared.config;
         shared.counters.records.fetch_add(1, Ordering::Relaxed);
@@ -177,7 +181,9 @@ impl Handle {
         let queue = |stream: &str, message: String| -> Option<LogOutcome> {
             self.queue(stream, timestamp_ms, message)
         };
-        let dropped = if let Some(stream) = &self.inner.constant_stream {
+        let dropped = if let Some(stream) = explicit_stream {
+            self.queue_all(stream, message, parts, &queue)
+        } else if let Some(stream) = &self.inner.constant_stream {
             self.queue_all(stream, message, parts, &queue)
         } else {
             STREAM_NAME.with(|buf| match buf.try_borrow_mut() {
@@ -192,6 +198,15 @@ impl Handle {
             })
         };
         dropped.unwrap_or(outcome)
+    }
+
+    /// Like [`Handle::log`], but to the stream named `stream` instead of the template's. The
+    /// name is sanitised like a rendered template (`:` and `*` become `-`, cut at 512
+    /// characters, empty becomes `-`).
+    pub fn log_to_stream(&self, stream: &str, record: Record<'_>) -> LogOutcome {
+        let mut name = String::with_capacity(stream.len());
+        crate::template::sanitize_stream_name(&mut name, stream);
+        self.log_inner(Some(&name), record)
     }
 
     fn queue_all(
@@ -337,6 +352,18 @@ impl Handle {
                 .queued_events
                 .load(Ordering::Relaxed),
         }
+    }
+
+    /// Creates the log group now (when `create_log_group` is set; an existing group is fine)
+    /// and applies the retention policy, waiting up to `timeout` and returning the service's
+    /// error. Not needed for normal use (groups are created on first use); the Python front end
+    /// calls it in its constructor like watchtower 3.4.
+    pub fn setup_log_group(&self, timeout: Duration) -> Result<(), SetupError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.control(Control::SetupGroup { reply: tx })
+            .map_err(|_| SetupError::AlreadyShutdown)?;
+        rx.recv_timeout(timeout)
+            .unwrap_or(Err(SetupError::Timeout(timeout)))
     }
 
     /// A snapshot of the counters.

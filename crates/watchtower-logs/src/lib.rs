@@ -54,7 +54,7 @@ pub use config::{
     Config, ConfigBuilder, LogGroupClass, OverflowPolicy, OversizePolicy,
     DEFAULT_LOG_GROUP_NAME, DEFAULT_LOG_STREAM_NAME,
 };
-pub use error::{ConfigError, FlushError, StartError};
+pub use error::{ConfigError, FlushError, SetupError, StartError};
 pub use guard::WorkerGuard;
 pub use handle::{Handle, LogOutcome};
 pub use record::Record;

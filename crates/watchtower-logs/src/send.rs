@@ -63,6 +63,14 @@ impl CallError {
         }
     }
 
+    pub(crate) fn into_setup_error(self) -> crate::error::SetupError {
+        crate::error::SetupError::Aws {
+            op: self.op,
+            code: self.code,
+            message: self.message,
+        }
+    }
+
     /// What to do about it.
     pub(crate) fn action(&self) -> ErrorAction {
         classify(match self.kind {

@@ -217,13 +217,7 @@ impl StreamNameTemplate {
                 }
             }
         }
-        if out.is_empty() {
-            out.push('-');
-        } else if out.len() > MAX_NAME_CHARS {
-            if let Some((cut, _)) = out.char_indices().nth(MAX_NAME_CHARS) {
-                out.truncate(cut);
-            }
-        }
+        finish_name(out);
     }
 
     /// Renders the stream name for one event.
@@ -279,6 +273,23 @@ fn render_strftime(out: &mut String, format: &str, subsecond: bool, timestamp_ms
         }
         out.push_str(&cache.2);
     });
+}
+
+/// Makes a finished name valid: empty becomes `-`, longer than 512 characters is cut.
+fn finish_name(out: &mut String) {
+    if out.is_empty() {
+        out.push('-');
+    } else if out.len() > MAX_NAME_CHARS {
+        if let Some((cut, _)) = out.char_indices().nth(MAX_NAME_CHARS) {
+            out.truncate(cut);
+        }
+    }
+}
+
+/// Appends `name` to `out` made into a valid stream name, by the rules of this module.
+pub fn sanitize_stream_name(out: &mut String, name: &str) {
+    push_sanitized(out, name);
+    finish_name(out);
 }
 
 fn sanitize(value: &str) -> String {

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use crate::batch::{Batch, BatchLimits};
 use crate::config::Config;
 use crate::deliver::Delivery;
-use crate::error::{FlushError, StartError};
+use crate::error::{FlushError, SetupError, StartError};
 use crate::queue::Queues;
 use crate::send::Sender;
 use crate::stats::{Counters, DropReason};
@@ -199,6 +199,10 @@ pub(crate) enum Control {
     Flush { timeout: Duration, reply: Reply },
     /// Flush, count what is left after `timeout` as dropped, and stop.
     Shutdown { timeout: Duration, reply: Reply },
+    /// Create the log group (if configured) and apply its retention now.
+    SetupGroup {
+        reply: std::sync::mpsc::SyncSender<Result<(), SetupError>>,
+    },
 }
 
 /// Starts the worker thread; returns once its client is built (or failed to build).
@@ -278,6 +282,12 @@ async fn run(
                 Some(Control::Flush { timeout, reply }) => {
                     force = true;
                     flush = Some((timeout, reply));
+                }
+                Some(Control::SetupGroup { reply }) => {
+                    let delivery = delivery.clone();
+                    tokio::spawn(async move {
+                        let _ = reply.try_send(delivery.setup_group().await);
+                    });
                 }
                 Some(Control::Shutdown { timeout, reply }) => {
                     let result = shut_down(&shared, &delivery, &permits, timeout).await;
