@@ -37,7 +37,10 @@ impl fmt::Debug for AwsSettings {
             .field("region", &self.region)
             .field("profile_name", &self.profile_name)
             .field("endpoint_url", &self.endpoint_url)
-            .field("credentials", &self.credentials.as_ref().map(|_| "** set **"))
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "** set **"),
+            )
             .field("sdk_config", &self.sdk_config.as_ref().map(|_| "** set **"))
             .field("client", &self.client.as_ref().map(|_| "** set **"))
             .finish()
@@ -112,8 +115,8 @@ impl AwsSettings {
         let base = match &self.sdk_config {
             Some(config) => config.clone(),
             None => {
-                let mut loader = aws_config::defaults(BehaviorVersion::latest())
-                    .http_client(https_client());
+                let mut loader =
+                    aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
                 if let Some(profile) = &self.profile_name {
                     loader = loader.profile_name(profile);
                 }

@@ -168,7 +168,11 @@ mod tests {
         let events = vec![ev(3, "c"), ev(1, "a1"), ev(2, "b"), ev(1, "a2")];
         let batches = into_batches("s".into(), events);
         assert_eq!(batches.len(), 1);
-        let msgs: Vec<_> = batches[0].events.iter().map(|e| e.message.as_str()).collect();
+        let msgs: Vec<_> = batches[0]
+            .events
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect();
         assert_eq!(msgs, ["a1", "a2", "b", "c"]);
     }
 

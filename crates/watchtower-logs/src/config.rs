@@ -38,7 +38,8 @@ use crate::warn::{StderrSink, WarningSink};
 /// Default log group name, as in watchtower 3.4 (its module name).
 pub const DEFAULT_LOG_GROUP_NAME: &str = "watchtower";
 /// Default log stream name template, as in watchtower 3.4.
-pub const DEFAULT_LOG_STREAM_NAME: &str = "{machine_name}/{program_name}/{logger_name}/{process_id}";
+pub const DEFAULT_LOG_STREAM_NAME: &str =
+    "{machine_name}/{program_name}/{logger_name}/{process_id}";
 /// Default longest time an event waits in its queue before it is sent: 60 s, as in 3.4.
 pub const DEFAULT_SEND_INTERVAL: Duration = Duration::from_secs(60);
 /// Default largest message, in bytes including the 26-byte event overhead: 256 KiB, as in 3.4.
@@ -570,7 +571,9 @@ pub fn validate_log_group_name(name: &str) -> Result<(), ConfigError> {
         return Err(invalid("it is empty".into()));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(invalid(format!("it is longer than {MAX_NAME_CHARS} characters")));
+        return Err(invalid(format!(
+            "it is longer than {MAX_NAME_CHARS} characters"
+        )));
     }
     if let Some(bad) = name
         .chars()
@@ -593,8 +596,7 @@ fn validate_tags(tags: &BTreeMap<String, String>) -> Result<(), ConfigError> {
             reason: format!("{} tags given, at most {MAX_TAGS} allowed", tags.len()),
         });
     }
-    let allowed =
-        |c: char| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c);
+    let allowed = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c);
     for (key, value) in tags {
         let bad = |reason: String| ConfigError::InvalidTag {
             key: key.clone(),
@@ -665,8 +667,10 @@ mod tests {
         assert!(e(Config::builder().max_batch_count(0)).contains("max_batch_count"));
         assert!(e(Config::builder().max_message_size(1_048_577)).contains("max_message_size"));
         assert!(e(Config::builder().max_message_size(29)).contains("max_message_size"));
-        assert!(e(Config::builder().max_batch_size(1000).max_message_size(2000))
-            .contains("larger than max_batch_size"));
+        assert!(e(Config::builder()
+            .max_batch_size(1000)
+            .max_message_size(2000))
+        .contains("larger than max_batch_size"));
         assert!(e(Config::builder().max_queue_bytes(1000)).contains("max_queue_bytes"));
         assert!(e(Config::builder().max_concurrent_requests(0)).contains("at least 1"));
         Config::builder()
@@ -693,7 +697,9 @@ mod tests {
         assert!(tags(&"k".repeat(129), "v").is_err());
         assert!(tags("k", &"v".repeat(257)).is_err());
         assert!(tags("aws:k", "v").is_err());
-        let many: Vec<_> = (0..51).map(|i| (format!("k{i}"), "v".to_string())).collect();
+        let many: Vec<_> = (0..51)
+            .map(|i| (format!("k{i}"), "v".to_string()))
+            .collect();
         assert!(Config::builder().log_group_tags(many).build().is_err());
         assert!("delivery".parse::<LogGroupClass>().is_err());
         assert_eq!(

@@ -57,7 +57,8 @@ impl Delivery {
                 }
                 Outcome::Delivered(rejected) => self.settle_delivered(id, &batch, rejected),
                 Outcome::Dropped(reason) => {
-                    self.shared.settle(id, &batch, 0, 0, &[(reason, batch.events.len())])
+                    self.shared
+                        .settle(id, &batch, 0, 0, &[(reason, batch.events.len())])
                 }
             }
         }
@@ -213,9 +214,9 @@ impl Delivery {
             return Err(None);
         }
         self.sender.create_log_group(config).await.map_err(|e| {
-            self.shared
-                .warner
-                .warn(WarningKind::Setup, || format!("could not create log group: {e}"));
+            self.shared.warner.warn(WarningKind::Setup, || {
+                format!("could not create log group: {e}")
+            });
             Some(e)
         })?;
         if let Some(days) = config.retention_days {

@@ -32,7 +32,9 @@ impl Drop for WorkerGuard {
     fn drop(&mut self) {
         if !self.handle.is_shut_down() {
             // Failures were already counted and warned about by the worker.
-            let _ = self.handle.shutdown(self.handle.config().shutdown_timeout());
+            let _ = self
+                .handle
+                .shutdown(self.handle.config().shutdown_timeout());
         }
     }
 }

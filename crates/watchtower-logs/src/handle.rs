@@ -130,9 +130,11 @@ impl Handle {
         let config = &shared.config;
         shared.counters.records.fetch_add(1, Ordering::Relaxed);
         if shared.state.load(Ordering::Relaxed) != RUNNING {
-            return self.drop_record(DropReason::AfterShutdown, WarningKind::AfterShutdown, || {
-                "Received message after logging system shutdown".into()
-            });
+            return self.drop_record(
+                DropReason::AfterShutdown,
+                WarningKind::AfterShutdown,
+                || "Received message after logging system shutdown".into(),
+            );
         }
         let mut message = record.message;
         if message.is_empty() {
@@ -247,13 +249,17 @@ impl Handle {
                 }
                 None
             }
-            Pushed::Full => Some(self.drop_record(DropReason::QueueFull, WarningKind::QueueFull, || {
-                format!(
+            Pushed::Full => {
+                Some(
+                    self.drop_record(DropReason::QueueFull, WarningKind::QueueFull, || {
+                        format!(
                     "the log queue is full ({} bytes queued or in flight); dropping events \
                      (see max_queue_bytes and overflow)",
                     shared.config.max_queue_bytes
                 )
-            })),
+                    }),
+                )
+            }
         }
     }
 
@@ -300,7 +306,12 @@ impl Handle {
         let shared = &self.inner.shared;
         if shared
             .state
-            .compare_exchange(RUNNING, worker::STOPPING, Ordering::SeqCst, Ordering::SeqCst)
+            .compare_exchange(
+                RUNNING,
+                worker::STOPPING,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            )
             .is_err()
         {
             return Err(FlushError::AlreadyShutdown);

@@ -277,7 +277,10 @@ mod tests {
         for m in ["a", "b", "c"] {
             push(&q, &c, "s", m, OverflowPolicy::DropNewest);
         }
-        assert_eq!(push(&q, &c, "s", "d", OverflowPolicy::DropNewest), Pushed::Full);
+        assert_eq!(
+            push(&q, &c, "s", "d", OverflowPolicy::DropNewest),
+            Pushed::Full
+        );
         assert!(matches!(
             push(&q, &c, "t", "e", OverflowPolicy::DropOldest),
             Pushed::Queued { .. }
@@ -289,7 +292,10 @@ mod tests {
             .flat_map(|b| b.events.iter().map(|e| e.message.clone()))
             .collect();
         assert_eq!(msgs.len(), 3);
-        assert!(!msgs.contains(&"a".to_string()), "the oldest was evicted: {msgs:?}");
+        assert!(
+            !msgs.contains(&"a".to_string()),
+            "the oldest was evicted: {msgs:?}"
+        );
     }
 
     #[test]

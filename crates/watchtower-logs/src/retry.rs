@@ -172,8 +172,14 @@ mod tests {
     #[test]
     fn classification_follows_the_api_reference() {
         assert_eq!(service("ThrottlingException", 400), ErrorAction::Retry);
-        assert_eq!(service("ServiceUnavailableException", 503), ErrorAction::Retry);
-        assert_eq!(service("OperationAbortedException", 400), ErrorAction::Retry);
+        assert_eq!(
+            service("ServiceUnavailableException", 503),
+            ErrorAction::Retry
+        );
+        assert_eq!(
+            service("OperationAbortedException", 400),
+            ErrorAction::Retry
+        );
         assert_eq!(service("LimitExceededException", 400), ErrorAction::Retry);
         assert_eq!(
             service("ResourceNotFoundException", 400),
@@ -187,12 +193,18 @@ mod tests {
             service("DataAlreadyAcceptedException", 400),
             ErrorAction::AlreadyAccepted
         );
-        assert_eq!(service("AccessDeniedException", 400), ErrorAction::Credentials);
+        assert_eq!(
+            service("AccessDeniedException", 400),
+            ErrorAction::Credentials
+        );
         assert_eq!(
             service("UnrecognizedClientException", 400),
             ErrorAction::Credentials
         );
-        assert_eq!(service("ExpiredTokenException", 400), ErrorAction::Credentials);
+        assert_eq!(
+            service("ExpiredTokenException", 400),
+            ErrorAction::Credentials
+        );
         assert_eq!(service("Whatever", 502), ErrorAction::Retry);
         assert_eq!(service("Whatever", 400), ErrorAction::Fatal);
         assert_eq!(classify(Failure::Transport), ErrorAction::Retry);

@@ -177,7 +177,11 @@ impl Sender {
     }
 
     /// CreateLogStream; "already exists" counts as success.
-    pub(crate) async fn create_log_stream(&self, group: &str, stream: &str) -> Result<(), CallError> {
+    pub(crate) async fn create_log_stream(
+        &self,
+        group: &str,
+        stream: &str,
+    ) -> Result<(), CallError> {
         let result = self
             .client
             .create_log_stream()
@@ -214,7 +218,11 @@ impl Sender {
     }
 
     /// PutRetentionPolicy.
-    pub(crate) async fn put_retention_policy(&self, group: &str, days: u32) -> Result<(), CallError> {
+    pub(crate) async fn put_retention_policy(
+        &self,
+        group: &str,
+        days: u32,
+    ) -> Result<(), CallError> {
         self.client
             .put_retention_policy()
             .log_group_name(group)

@@ -120,7 +120,11 @@ impl StreamNameTemplate {
                     chars.next();
                     text.push('}');
                 }
-                '}' => return Err(invalid("single '}' (write '}}' for a literal brace)".into())),
+                '}' => {
+                    return Err(invalid(
+                        "single '}' (write '}}' for a literal brace)".into(),
+                    ))
+                }
                 ':' | '*' => {
                     return Err(invalid(format!(
                         "{c:?} is not allowed in a log stream name"
@@ -300,7 +304,11 @@ fn sanitize(value: &str) -> String {
 
 fn push_sanitized(out: &mut String, value: &str) {
     if value.contains([':', '*']) {
-        out.extend(value.chars().map(|c| if c == ':' || c == '*' { '-' } else { c }));
+        out.extend(
+            value
+                .chars()
+                .map(|c| if c == ':' || c == '*' { '-' } else { c }),
+        );
     } else {
         out.push_str(value);
     }
@@ -339,7 +347,11 @@ mod tests {
     #[test]
     fn every_placeholder_renders() {
         assert_eq!(
-            render("{thread_name}|{logger_name}|{strftime:%Y-%m-%d %H}", "x", 1_700_000_000_000),
+            render(
+                "{thread_name}|{logger_name}|{strftime:%Y-%m-%d %H}",
+                "x",
+                1_700_000_000_000
+            ),
             "MainThread|x|2023-11-14 22"
         );
         assert_eq!(render("{{literal}}-{logger_name}", "a", 0), "{literal}-a");

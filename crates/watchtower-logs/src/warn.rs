@@ -167,6 +167,9 @@ mod tests {
         assert_eq!(seen.len(), 2);
         assert_eq!(seen[0].kind, WarningKind::QueueFull);
         assert_eq!(seen[1].kind, WarningKind::EmptyMessage);
-        assert_eq!(warner.suppressed[WarningKind::QueueFull.index()].load(Relaxed), 4);
+        assert_eq!(
+            warner.suppressed[WarningKind::QueueFull.index()].load(Relaxed),
+            4
+        );
     }
 }

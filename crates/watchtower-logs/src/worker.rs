@@ -84,8 +84,7 @@ impl Shared {
         }
         let c = &self.counters;
         if delivered > 0 {
-            c.delivered
-                .fetch_add(delivered as u64, Ordering::Relaxed);
+            c.delivered.fetch_add(delivered as u64, Ordering::Relaxed);
             c.bytes.fetch_add(delivered_bytes as u64, Ordering::Relaxed);
             c.batches.fetch_add(1, Ordering::Relaxed);
         }
@@ -228,12 +227,7 @@ pub(crate) fn spawn(
                 }
             };
             runtime.block_on(async move {
-                let client = match shared
-                    .config
-                    .aws
-                    .build_client(&shared.config.retry)
-                    .await
-                {
+                let client = match shared.config.aws.build_client(&shared.config.retry).await {
                     Ok(client) => client,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -253,7 +247,9 @@ pub(crate) fn spawn(
             let _ = thread.join();
             Err(e)
         }
-        Err(_) => Err(StartError::Worker("the worker thread exited while starting".into())),
+        Err(_) => Err(StartError::Worker(
+            "the worker thread exited while starting".into(),
+        )),
     }
 }
 
@@ -325,7 +321,12 @@ async fn run(
     }
 }
 
-fn dispatch(shared: &Arc<Shared>, delivery: &Arc<Delivery>, permits: &Arc<Semaphore>, batch: Batch) {
+fn dispatch(
+    shared: &Arc<Shared>,
+    delivery: &Arc<Delivery>,
+    permits: &Arc<Semaphore>,
+    batch: Batch,
+) {
     let id = shared.inflight.register(batch.events.len(), batch.bytes);
     let delivery = delivery.clone();
     let permits = permits.clone();
@@ -373,11 +374,9 @@ async fn shut_down(
         shared
             .counters
             .drop_events(DropReason::ShutdownTimeout, left as u64);
-        shared.queues.release(
-            inflight_bytes + queued_bytes,
-            left,
-            &shared.counters,
-        );
+        shared
+            .queues
+            .release(inflight_bytes + queued_bytes, left, &shared.counters);
         shared.warner.warn_always(
             WarningKind::Timeout,
             format!("Timed out while delivering logs: {left} events were not delivered"),

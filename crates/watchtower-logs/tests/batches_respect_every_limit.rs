@@ -6,7 +6,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use support::{config, now_ms, FLUSH};
+use support::{core_config, now_ms, FLUSH};
 use watchtower_logs::{DropReason, LogOutcome, OversizePolicy, Record};
 use watchtower_testkit::{shared_moto, Proxy};
 
@@ -14,7 +14,7 @@ use watchtower_testkit::{shared_moto, Proxy};
 fn exactly_the_byte_limit_fills_one_batch() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
-    let (builder, _) = config(&proxy.endpoint(), "limits-bytes");
+    let (builder, _) = core_config(&proxy.endpoint(), "limits-bytes");
     let (logs, _guard) = builder
         .log_stream_name("s")
         .max_message_size(1_048_576)
@@ -26,7 +26,10 @@ fn exactly_the_byte_limit_fills_one_batch() {
     let t = now_ms();
     for i in 0..17 {
         let body = format!("{i:02}{}", "b".repeat(65_508));
-        assert_eq!(logs.log(Record::new(body).timestamp_millis(t + i)), LogOutcome::Queued);
+        assert_eq!(
+            logs.log(Record::new(body).timestamp_millis(t + i)),
+            LogOutcome::Queued
+        );
     }
     logs.flush(FLUSH).unwrap();
     proxy.assert_no_violations();
@@ -34,7 +37,12 @@ fn exactly_the_byte_limit_fills_one_batch() {
         .put_requests()
         .iter()
         .filter(|r| r.outcome.applied_upstream())
-        .map(|r| (r.events.len(), r.events.iter().map(|e| e.message.len() + 26).sum()))
+        .map(|r| {
+            (
+                r.events.len(),
+                r.events.iter().map(|e| e.message.len() + 26).sum(),
+            )
+        })
         .collect();
     assert!(sizes.contains(&(16, 1_048_576)), "{sizes:?}");
     assert_eq!(moto.events("limits-bytes", "s").len(), 17);
@@ -45,7 +53,7 @@ fn exactly_the_byte_limit_fills_one_batch() {
 fn ten_thousand_events_per_batch_and_not_one_more() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
-    let (builder, _) = config(&proxy.endpoint(), "limits-count");
+    let (builder, _) = core_config(&proxy.endpoint(), "limits-count");
     let (logs, _guard) = builder
         .log_stream_name("s")
         .send_interval(Duration::from_secs(3600))
@@ -86,7 +94,7 @@ fn ten_thousand_events_per_batch_and_not_one_more() {
 fn oversize_messages_are_cut_at_a_character_boundary() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
-    let (builder, warnings) = config(&proxy.endpoint(), "limits-oversize");
+    let (builder, warnings) = core_config(&proxy.endpoint(), "limits-oversize");
     let (logs, _guard) = builder
         .log_stream_name("{logger_name}")
         .build()
@@ -97,12 +105,21 @@ fn oversize_messages_are_cut_at_a_character_boundary() {
     let at_limit = "a".repeat(max);
     // One byte over, with a 3-byte '€' straddling the cut: the whole character goes.
     let over = format!("{}€", "a".repeat(max - 2));
-    assert_eq!(logs.log(Record::new(at_limit.clone()).logger_name("at")), LogOutcome::Queued);
-    assert_eq!(logs.log(Record::new(over).logger_name("over")), LogOutcome::Truncated);
+    assert_eq!(
+        logs.log(Record::new(at_limit.clone()).logger_name("at")),
+        LogOutcome::Queued
+    );
+    assert_eq!(
+        logs.log(Record::new(over).logger_name("over")),
+        LogOutcome::Truncated
+    );
     logs.flush(FLUSH).unwrap();
     proxy.assert_no_violations();
     assert_eq!(moto.events("limits-oversize", "at")[0].message, at_limit);
-    assert_eq!(moto.events("limits-oversize", "over")[0].message, "a".repeat(max - 2));
+    assert_eq!(
+        moto.events("limits-oversize", "over")[0].message,
+        "a".repeat(max - 2)
+    );
     assert_eq!(logs.stats().truncated, 1);
     assert!(warnings
         .messages()
@@ -113,7 +130,7 @@ fn oversize_messages_are_cut_at_a_character_boundary() {
 fn oversize_messages_can_be_split_or_dropped() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
-    let (builder, _) = config(&proxy.endpoint(), "limits-split");
+    let (builder, _) = core_config(&proxy.endpoint(), "limits-split");
     let (logs, _guard) = builder
         .log_stream_name("{logger_name}")
         .max_message_size(1026)
@@ -123,15 +140,21 @@ fn oversize_messages_can_be_split_or_dropped() {
         .start()
         .unwrap();
     let text: String = "é€😀x".repeat(500); // 10 bytes a repeat, multi-byte everywhere
-    assert_eq!(logs.log(Record::new(text.clone()).logger_name("split")), LogOutcome::Split(5));
+    assert_eq!(
+        logs.log(Record::new(text.clone()).logger_name("split")),
+        LogOutcome::Split(5)
+    );
     logs.flush(FLUSH).unwrap();
     proxy.assert_no_violations();
     let parts = moto.events("limits-split", "split");
     assert_eq!(parts.len(), 5);
     assert!(parts.iter().all(|e| e.message.len() <= 1000));
-    assert_eq!(parts.iter().map(|e| e.message.as_str()).collect::<String>(), text);
+    assert_eq!(
+        parts.iter().map(|e| e.message.as_str()).collect::<String>(),
+        text
+    );
 
-    let (builder, _) = config(&proxy.endpoint(), "limits-drop");
+    let (builder, _) = core_config(&proxy.endpoint(), "limits-drop");
     let (logs, _guard) = builder
         .max_message_size(1026)
         .oversize(OversizePolicy::Drop)
@@ -150,7 +173,7 @@ fn oversize_messages_can_be_split_or_dropped() {
 fn out_of_order_events_over_more_than_a_day_are_sorted_and_split() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
-    let (builder, _) = config(&proxy.endpoint(), "limits-span");
+    let (builder, _) = core_config(&proxy.endpoint(), "limits-span");
     let (logs, _guard) = builder
         .log_stream_name("s")
         .build()
@@ -184,7 +207,7 @@ fn out_of_order_events_over_more_than_a_day_are_sorted_and_split() {
 fn many_streams_at_once() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
-    let (builder, _) = config(&proxy.endpoint(), "limits-streams");
+    let (builder, _) = core_config(&proxy.endpoint(), "limits-streams");
     let (logs, _guard) = builder
         .log_stream_name("app/{logger_name}")
         .build()
@@ -196,7 +219,10 @@ fn many_streams_at_once() {
         let logger = format!("logger{}", i % 150);
         let msg = format!("event {i}");
         logs.log(Record::new(msg.clone()).logger_name(&logger));
-        expected.entry(format!("app/{logger}")).or_default().push(msg);
+        expected
+            .entry(format!("app/{logger}"))
+            .or_default()
+            .push(msg);
     }
     logs.flush(FLUSH).unwrap();
     proxy.assert_no_violations();
@@ -210,9 +236,12 @@ fn many_streams_at_once() {
 #[test]
 fn empty_messages_are_dropped_and_counted() {
     let moto = shared_moto();
-    let (builder, warnings) = config(&moto.endpoint(), "limits-empty");
+    let (builder, warnings) = core_config(&moto.endpoint(), "limits-empty");
     let (logs, _guard) = builder.build().unwrap().start().unwrap();
-    assert_eq!(logs.log(Record::new("")), LogOutcome::Dropped(DropReason::Empty));
+    assert_eq!(
+        logs.log(Record::new("")),
+        LogOutcome::Dropped(DropReason::Empty)
+    );
     assert_eq!(logs.stats().dropped.get(DropReason::Empty), 1);
     assert_eq!(
         warnings.messages(),

@@ -36,6 +36,9 @@ pub enum Fault {
     DropBefore,
     /// Forward (moto applies the request), then close the connection without answering.
     DropAfter,
+    /// Answer with this HTTP status and awsJson error code without forwarding (for example
+    /// `(400, "AccessDeniedException")`).
+    Error(u16, &'static str),
 }
 
 /// Which faults the proxy injects. Set it with [`Proxy::set_faults`]; the default injects
@@ -133,6 +136,8 @@ pub enum Outcome {
         /// moto's HTTP status (200: the events were stored).
         status: u16,
     },
+    /// Answered with an injected error code ([`Fault::Error`]), not forwarded.
+    Errored(String),
     /// moto could not be reached; answered 502.
     UpstreamError(String),
 }
@@ -146,6 +151,7 @@ impl Outcome {
                 | Outcome::Unavailable
                 | Outcome::DroppedBeforeForward
                 | Outcome::DroppedAfterForward { .. }
+                | Outcome::Errored(_)
         )
     }
 
@@ -731,6 +737,15 @@ async fn handle(
                 seq,
             ))
         }
+        Fault::Error(status, code) => {
+            shared.set_outcome(seq, Outcome::Errored(code.to_string()));
+            Ok(aws_error(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                code,
+                "injected by the watchtower-testkit proxy",
+                seq,
+            ))
+        }
         Fault::DropBefore => {
             shared.set_outcome(seq, Outcome::DroppedBeforeForward);
             drop_connection(&kill).await
@@ -792,12 +807,45 @@ async fn forward(
         .await
         .map_err(|e| format!("reading the upstream body: {e}"))?
         .to_bytes();
-    let mut out = Response::new(Full::new(bytes));
+    let is_put = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.ends_with(".PutLogEvents"));
+    let bytes = if is_put {
+        aws_rejected_indices(bytes)
+    } else {
+        bytes
+    };
+    let mut out = Response::new(Full::new(bytes.clone()));
     *out.status_mut() = rparts.status;
     for (k, v) in rparts.headers.iter() {
-        if !is_hop_by_hop(k) {
+        if !is_hop_by_hop(k) && k != hyper::header::CONTENT_LENGTH {
             out.headers_mut().append(k.clone(), v.clone());
         }
     }
+    out.headers_mut()
+        .insert(hyper::header::CONTENT_LENGTH, bytes.len().into());
     Ok(out)
+}
+
+/// moto reports `tooOldLogEventEndIndex` (and `expiredLogEventEndIndex`) as the index of the
+/// last rejected event; the service documents both as exclusive end indices. Rewrite moto's
+/// answer to the service's convention so the client is tested against the real semantics.
+fn aws_rejected_indices(body: Bytes) -> Bytes {
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    let Some(info) = json
+        .get_mut("rejectedLogEventsInfo")
+        .and_then(|v| v.as_object_mut())
+    else {
+        return body;
+    };
+    for key in ["tooOldLogEventEndIndex", "expiredLogEventEndIndex"] {
+        if let Some(i) = info.get(key).and_then(|v| v.as_i64()) {
+            info.insert(key.into(), (i + 1).into());
+        }
+    }
+    Bytes::from(serde_json::to_vec(&json).unwrap_or_else(|_| body.to_vec()))
 }

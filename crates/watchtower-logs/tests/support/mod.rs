@@ -1,11 +1,70 @@
-//! Shared set-up for the integration tests: a core configuration aimed at a local endpoint
-//! (moto, or the recording proxy in front of it), with fast retries and captured warnings.
-#![allow(dead_code, unreachable_pub)]
+//! Helpers shared by the integration tests: configurations aimed at moto (or the recording
+//! proxy in front of it), captured warnings, fast retries, and JSON read-back.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
+use serde_json::Value;
 use watchtower_logs::{AwsSettings, Config, ConfigBuilder, FnSink, RetryPolicy, Warning};
+use watchtower_testkit::{Event, MotoLease};
+
+/// How long a test waits for a flush.
+pub const FLUSH: Duration = Duration::from_secs(30);
+
+/// A config for `group` on moto: one stream per target (`{logger_name}`), a send interval
+/// long enough that only flush, shutdown or the guard can deliver within a test.
+pub fn config(moto: &MotoLease, group: &str) -> ConfigBuilder {
+    config_for(&moto.endpoint(), group)
+}
+
+/// [`config`] from an endpoint URL.
+pub fn config_for(endpoint: &str, group: &str) -> ConfigBuilder {
+    Config::builder()
+        .log_group_name(group)
+        .log_stream_name("{logger_name}")
+        .send_interval(Duration::from_secs(60))
+        .shutdown_timeout(FLUSH)
+        .aws(AwsSettings::new().sdk_config(watchtower_testkit::sdk_config(endpoint)))
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// Parses a message as JSON, with the message in the panic if it is not.
+pub fn json(event: &Event) -> Value {
+    serde_json::from_str(&event.message)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", event.message))
+}
+
+/// Parses an RFC 3339 timestamp into milliseconds since the epoch.
+pub fn rfc3339_ms(s: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("not RFC 3339 ({e}): {s:?}"))
+        .timestamp_millis()
+}
+
+/// Every event of `group`, all streams, as (stream, event).
+pub fn all(moto: &MotoLease, group: &str) -> Vec<(String, Event)> {
+    moto.all_events(group)
+}
+
+/// The one event of `group` whose message contains `needle`.
+pub fn find(moto: &MotoLease, group: &str, needle: &str) -> (String, Event) {
+    let mut hits: Vec<_> = moto
+        .all_events(group)
+        .into_iter()
+        .filter(|(_, e)| e.message.contains(needle))
+        .collect();
+    assert_eq!(hits.len(), 1, "events containing {needle:?}: {hits:?}");
+    hits.pop().unwrap()
+}
 
 /// Warnings captured from the core.
 #[derive(Clone, Default)]
@@ -32,8 +91,9 @@ pub fn fast_retry() -> RetryPolicy {
     }
 }
 
-/// A configuration sending to `endpoint` with dummy credentials, and its captured warnings.
-pub fn config(endpoint: &str, group: &str) -> (ConfigBuilder, Warnings) {
+/// A core configuration sending to `endpoint` (moto or a proxy) with dummy static
+/// credentials and fast retries, and the warnings it will produce.
+pub fn core_config(endpoint: &str, group: &str) -> (ConfigBuilder, Warnings) {
     let warnings = Warnings::default();
     let sink = warnings.0.clone();
     let builder = Config::builder()
@@ -50,13 +110,3 @@ pub fn config(endpoint: &str, group: &str) -> (ConfigBuilder, Warnings) {
         })));
     (builder, warnings)
 }
-
-/// Milliseconds since the epoch, now.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-pub const FLUSH: Duration = Duration::from_secs(60);
