@@ -14,6 +14,8 @@
 //!
 //! Front ends (the `log` facade, a `tracing` layer, the Python package, the CLI) format a
 //! record and call [`Handle::log`]; a worker thread with its own async runtime does the rest.
+//! The `log` and `tracing` front ends live in this crate behind the cargo features of the same
+//! names: `watchtower_logs::log` and `watchtower_logs::tracing`.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -37,6 +39,8 @@ mod batch;
 pub mod config;
 mod deliver;
 mod error;
+#[cfg(any(feature = "log", feature = "tracing"))]
+mod front;
 mod guard;
 mod handle;
 pub mod limits;
@@ -51,8 +55,8 @@ mod worker;
 
 pub use aws::AwsSettings;
 pub use config::{
-    Config, ConfigBuilder, LogGroupClass, OverflowPolicy, OversizePolicy,
-    DEFAULT_LOG_GROUP_NAME, DEFAULT_LOG_STREAM_NAME,
+    Config, ConfigBuilder, LogGroupClass, OverflowPolicy, OversizePolicy, DEFAULT_LOG_GROUP_NAME,
+    DEFAULT_LOG_STREAM_NAME,
 };
 pub use error::{ConfigError, FlushError, SetupError, StartError};
 pub use guard::WorkerGuard;
@@ -62,6 +66,13 @@ pub use retry::RetryPolicy;
 pub use stats::{DropReason, Dropped, Stats};
 pub use warn::{FnSink, StderrSink, Warning, WarningKind, WarningSink, WARNING_INTERVAL};
 pub use worker::is_worker_thread;
+
+#[cfg(feature = "log")]
+pub use front::log;
+#[cfg(feature = "tracing")]
+pub use front::tracing;
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub use front::Format;
 
 /// Re-exports of the AWS SDK types this crate's API takes, so users need not depend on the
 /// exact SDK versions.

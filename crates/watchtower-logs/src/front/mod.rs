@@ -1,0 +1,506 @@
+//! What the `log` and `tracing` front ends share: the output formats, the targets they never
+//! ship, and the guard against logging from inside the pipeline.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[cfg(feature = "log")]
+pub mod log;
+#[cfg(feature = "tracing")]
+pub mod tracing;
+
+/// How a front end renders each log event into a CloudWatch message.
+///
+/// Both formats put the event's time first, as RFC 3339 UTC with milliseconds: the same
+/// instant as the CloudWatch event timestamp, taken when the event was logged (not when it was
+/// sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Format {
+    /// One JSON object per event (the default), keys in this order:
+    ///
+    /// ```json
+    /// {"timestamp":"2026-11-24T20:00:00.123Z","level":"INFO","target":"my_app::db",
+    ///  "message":"query done","fields":{"rows":3,"table":"users"},
+    ///  "spans":[{"name":"request","id":42}],"file":"src/db.rs","line":12}
+    /// ```
+    ///
+    /// `fields` holds the event's fields (`tracing`) or key-values (`log`), always present;
+    /// `spans` (tracing only) lists the current spans from the root, each with its name and
+    /// fields (a span field called `name` is written as `field.name`); `file` and `line` only
+    /// when enabled and known. Strings, integers, floats and booleans keep their JSON type;
+    /// values recorded with `?` (Debug) or `%` (Display), and errors, become strings.
+    #[default]
+    Json,
+    /// One line of text per event, like `tracing-subscriber`'s `fmt` output without colours:
+    ///
+    /// ```text
+    /// 2026-11-24T20:00:00.123Z INFO request{id=42}: my_app::db: query done rows=3 table="users"
+    /// ```
+    ///
+    /// The spans (from the root, with their fields) come before the target; with file and
+    /// line enabled, `src/db.rs:12:` follows the target. Strings are quoted and escaped.
+    Plain,
+}
+
+// === targets never shipped ===
+
+/// Target prefixes of the crates that run while events are shipped: the AWS SDK, the HTTP and
+/// TLS stack, the async runtime, and this crate. Events and records whose target (or module
+/// path) starts with one of them are never shipped, so that shipping cannot feed itself, even
+/// when a subscriber is installed globally at TRACE level. Other layers and loggers still see
+/// them.
+///
+/// A prefix that names a crate (`hyper`, `tokio`, ...) matches that crate and the crates named
+/// after it (`hyper`, `hyper::client`, `hyper_util`, `tokio-util`), not unrelated names that
+/// merely start alike (`h2o`, `wanted`).
+pub const SKIPPED_TARGETS: &[&str] = &[
+    "aws_",
+    "aws-",
+    "hyper",
+    "h2",
+    "rustls",
+    "tower",
+    "tokio",
+    "watchtower_logs",
+    "reqwest",
+    "want",
+    "mio",
+];
+
+/// Whether events with this target are never shipped (see [`SKIPPED_TARGETS`]).
+///
+/// ```
+/// # #[cfg(feature = "tracing")] {
+/// use watchtower_logs::tracing::is_skipped_target;
+/// assert!(is_skipped_target("aws_smithy_runtime::client::orchestrator"));
+/// assert!(is_skipped_target("hyper_util::client::legacy"));
+/// assert!(!is_skipped_target("h2o_service"));
+/// assert!(!is_skipped_target("my_app"));
+/// # }
+/// ```
+pub fn is_skipped_target(target: &str) -> bool {
+    SKIPPED_TARGETS
+        .iter()
+        .any(|prefix| match target.strip_prefix(prefix) {
+            None => false,
+            // "aws_" and "aws-" end with their own separator.
+            Some(_) if prefix.ends_with(['_', '-']) => true,
+            Some(rest) => rest.is_empty() || rest.starts_with([':', '_', '-']),
+        })
+}
+
+thread_local! {
+    /// Set while a front end is handing an event to the core, so that anything logged on the
+    /// way (a user's warning sink that logs, say) is not shipped again.
+    static IN_FRONT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether an event logged on this thread now must be skipped: on the worker thread, or
+/// while this thread is already inside a front end.
+pub(crate) fn must_skip_thread() -> bool {
+    crate::is_worker_thread() || IN_FRONT.with(Cell::get)
+}
+
+/// Runs `f` with the re-entrancy flag set.
+pub(crate) fn entered<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            IN_FRONT.with(|c| c.set(false));
+        }
+    }
+    IN_FRONT.with(|c| c.set(true));
+    let _reset = Reset;
+    f()
+}
+
+// === field values ===
+
+/// A field's value, keeping the JSON type where there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum FieldValue {
+    /// `log`'s null value.
+    #[cfg_attr(not(feature = "log"), allow(dead_code))]
+    Null,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    I128(i128),
+    U128(u128),
+    F64(f64),
+    Str(String),
+}
+
+/// Fields in the order they were first recorded; recording a name again replaces its value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Fields(Vec<(Cow<'static, str>, FieldValue)>);
+
+impl Fields {
+    pub(crate) fn insert(&mut self, name: Cow<'static, str>, value: FieldValue) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+
+    #[cfg(feature = "tracing")]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
+        self.0.iter().map(|(n, v)| (&**n, v))
+    }
+}
+
+// === rendering ===
+
+/// The parts of an event both front ends have.
+pub(crate) struct EventParts<'a> {
+    pub(crate) time_ms: i64,
+    pub(crate) level: &'a str,
+    pub(crate) target: &'a str,
+    pub(crate) message: &'a str,
+    pub(crate) fields: &'a Fields,
+    pub(crate) file: Option<&'a str>,
+    pub(crate) line: Option<u32>,
+}
+
+/// Milliseconds since the Unix epoch of `time` (0 before the epoch).
+pub(crate) fn millis(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis().min(i64::MAX as u128) as i64)
+        .unwrap_or(0)
+}
+
+/// Writes `ms` as RFC 3339 UTC with milliseconds, e.g. `2026-11-24T20:00:00.123Z`.
+pub(crate) fn write_timestamp(out: &mut String, ms: i64) {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) => {
+            let _ = write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S%.3fZ"));
+        }
+        None => out.push_str("1970-01-01T00:00:00.000Z"),
+    }
+}
+
+/// Appends `value` as a JSON string literal.
+pub(crate) fn json_str(out: &mut String, value: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in value.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if (c as u32) < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&value[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push_str(escape);
+        }
+        start = i + c.len_utf8();
+    }
+    out.push_str(&value[start..]);
+    out.push('"');
+}
+
+fn json_value(out: &mut String, value: &FieldValue) {
+    match value {
+        FieldValue::Null => out.push_str("null"),
+        FieldValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        FieldValue::I64(n) => {
+            let _ = write!(out, "{n}");
+        }
+        FieldValue::U64(n) => {
+            let _ = write!(out, "{n}");
+        }
+        FieldValue::I128(n) => {
+            let _ = write!(out, "{n}");
+        }
+        FieldValue::U128(n) => {
+            let _ = write!(out, "{n}");
+        }
+        // serde_json's float formatting (shortest round trip; NaN and infinities as null).
+        FieldValue::F64(f) => match serde_json::to_string(f) {
+            Ok(s) => out.push_str(&s),
+            Err(_) => out.push_str("null"),
+        },
+        FieldValue::Str(s) => json_str(out, s),
+    }
+}
+
+pub(crate) fn plain_value(out: &mut String, value: &FieldValue) {
+    match value {
+        FieldValue::Null => out.push_str("null"),
+        FieldValue::Str(s) => {
+            let _ = write!(out, "{s:?}");
+        }
+        FieldValue::F64(f) => {
+            let _ = write!(out, "{f}");
+        }
+        other => json_value(out, other),
+    }
+}
+
+/// Appends `fields` as the members of a JSON object (without braces), after `first` members
+/// already written when `first` is false. A field called `name` is renamed when `rename_name`.
+pub(crate) fn json_members(out: &mut String, fields: &Fields, mut first: bool, rename_name: bool) {
+    for (name, value) in fields.iter() {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        if rename_name && name == "name" {
+            json_str(out, "field.name");
+        } else {
+            json_str(out, name);
+        }
+        out.push(':');
+        json_value(out, value);
+    }
+}
+
+/// Appends ` name=value` for each field.
+pub(crate) fn plain_fields(out: &mut String, fields: &Fields, leading_space: bool) {
+    for (i, (name, value)) in fields.iter().enumerate() {
+        if leading_space || i > 0 {
+            out.push(' ');
+        }
+        out.push_str(name);
+        out.push('=');
+        plain_value(out, value);
+    }
+}
+
+/// Appends one span of the JSON `spans` list: `{"name":...,fields}`.
+#[cfg(feature = "tracing")]
+pub(crate) fn json_span(out: &mut String, name: &str, fields: Option<&Fields>) {
+    out.push_str("{\"name\":");
+    json_str(out, name);
+    if let Some(fields) = fields {
+        json_members(out, fields, false, true);
+    }
+    out.push('}');
+}
+
+/// Appends one span of the plain prefix: `name{a=1 b=2}:`.
+#[cfg(feature = "tracing")]
+pub(crate) fn plain_span(out: &mut String, name: &str, fields: Option<&Fields>) {
+    out.push_str(name);
+    if let Some(fields) = fields.filter(|f| !f.is_empty()) {
+        out.push('{');
+        plain_fields(out, fields, false);
+        out.push('}');
+    }
+    out.push(':');
+}
+
+/// Renders an event. `spans` is the already rendered span list: for JSON the elements of the
+/// `spans` array (`None`: no `spans` key), for plain text the `a{..}:b:` prefix.
+pub(crate) fn render(format: Format, event: &EventParts<'_>, spans: Option<&str>) -> String {
+    let mut out = String::with_capacity(128 + event.message.len());
+    match format {
+        Format::Json => {
+            out.push_str("{\"timestamp\":\"");
+            write_timestamp(&mut out, event.time_ms);
+            out.push_str("\",\"level\":");
+            json_str(&mut out, event.level);
+            out.push_str(",\"target\":");
+            json_str(&mut out, event.target);
+            out.push_str(",\"message\":");
+            json_str(&mut out, event.message);
+            out.push_str(",\"fields\":{");
+            json_members(&mut out, event.fields, true, false);
+            out.push('}');
+            if let Some(spans) = spans {
+                out.push_str(",\"spans\":[");
+                out.push_str(spans);
+                out.push(']');
+            }
+            if let Some(file) = event.file {
+                out.push_str(",\"file\":");
+                json_str(&mut out, file);
+            }
+            if let Some(line) = event.line {
+                let _ = write!(out, ",\"line\":{line}");
+            }
+            out.push('}');
+        }
+        Format::Plain => {
+            write_timestamp(&mut out, event.time_ms);
+            out.push(' ');
+            out.push_str(event.level);
+            out.push(' ');
+            if let Some(spans) = spans.filter(|s| !s.is_empty()) {
+                out.push_str(spans);
+                out.push(' ');
+            }
+            out.push_str(event.target);
+            out.push(':');
+            match (event.file, event.line) {
+                (Some(file), Some(line)) => {
+                    let _ = write!(out, " {file}:{line}:");
+                }
+                (Some(file), None) => {
+                    let _ = write!(out, " {file}:");
+                }
+                (None, Some(line)) => {
+                    let _ = write!(out, " {line}:");
+                }
+                (None, None) => {}
+            }
+            if !event.message.is_empty() {
+                out.push(' ');
+                out.push_str(event.message);
+            }
+            plain_fields(&mut out, event.fields, true);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(feature = "tracing")]
+    fn fields() -> Fields {
+        let mut f = Fields::default();
+        f.insert("n".into(), FieldValue::I64(-3));
+        f.insert("s".into(), FieldValue::Str("a \"b\"\n".into()));
+        f.insert("ok".into(), FieldValue::Bool(true));
+        f.insert("x".into(), FieldValue::F64(1.5));
+        f.insert("big".into(), FieldValue::U128(u128::MAX));
+        f.insert("n".into(), FieldValue::U64(7));
+        f
+    }
+
+    #[cfg(feature = "tracing")]
+    fn parts(fields: &Fields) -> EventParts<'_> {
+        EventParts {
+            time_ms: 1_795_550_400_123,
+            level: "INFO",
+            target: "app::db",
+            message: "done",
+            fields,
+            file: Some("src/db.rs"),
+            line: Some(12),
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "tracing")]
+    fn json_keeps_types_order_and_escapes() {
+        let f = fields();
+        let mut spans = String::new();
+        let mut span_fields = Fields::default();
+        span_fields.insert("name".into(), FieldValue::Str("shadow".into()));
+        json_span(&mut spans, "req", Some(&span_fields));
+        let s = render(Format::Json, &parts(&f), Some(&spans));
+        assert_eq!(
+            s,
+            format!(
+                "{{\"timestamp\":\"2026-11-24T20:00:00.123Z\",\"level\":\"INFO\",\
+                 \"target\":\"app::db\",\"message\":\"done\",\"fields\":{{\"n\":7,\
+                 \"s\":\"a \\\"b\\\"\\n\",\"ok\":true,\"x\":1.5,\"big\":{}}},\
+                 \"spans\":[{{\"name\":\"req\",\"field.name\":\"shadow\"}}],\
+                 \"file\":\"src/db.rs\",\"line\":12}}",
+                u128::MAX
+            )
+        );
+        let v: serde_json::Value = serde_json::from_str(&s).expect("valid JSON");
+        assert_eq!(v["fields"]["s"], "a \"b\"\n");
+    }
+
+    #[test]
+    fn json_escapes_control_characters() {
+        let mut s = String::new();
+        json_str(&mut s, "a\u{1}é\u{7f}");
+        assert_eq!(s, "\"a\\u0001é\u{7f}\"");
+        let back: String = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, "a\u{1}é\u{7f}");
+    }
+
+    #[test]
+    #[cfg(feature = "tracing")]
+    fn plain_is_one_line_like_fmt() {
+        let f = fields();
+        let mut spans = String::new();
+        let mut a = Fields::default();
+        a.insert("id".into(), FieldValue::I64(42));
+        plain_span(&mut spans, "request", Some(&a));
+        plain_span(&mut spans, "inner", None);
+        let s = render(Format::Plain, &parts(&f), Some(&spans));
+        assert_eq!(
+            s,
+            format!(
+                "2026-11-24T20:00:00.123Z INFO request{{id=42}}:inner: app::db: src/db.rs:12: \
+                 done n=7 s=\"a \\\"b\\\"\\n\" ok=true x=1.5 big={}",
+                u128::MAX
+            )
+        );
+        let empty = Fields::default();
+        let mut p = parts(&empty);
+        p.file = None;
+        p.line = None;
+        assert_eq!(
+            render(Format::Plain, &p, None),
+            "2026-11-24T20:00:00.123Z INFO app::db: done"
+        );
+    }
+
+    #[test]
+    fn skipped_targets_match_crates_not_lookalikes() {
+        for t in [
+            "aws_smithy_runtime::client",
+            "aws-config",
+            "aws_config::imds",
+            "hyper",
+            "hyper::proto::h1",
+            "hyper_util::client::legacy::pool",
+            "h2::codec",
+            "rustls::client::hs",
+            "tower::buffer",
+            "tower_http",
+            "tokio",
+            "tokio_util::codec",
+            "tokio-postgres",
+            "watchtower_logs",
+            "watchtower_logs::worker",
+            "reqwest::connect",
+            "want",
+            "mio::poll",
+        ] {
+            assert!(is_skipped_target(t), "{t} must be skipped");
+        }
+        for t in [
+            "my_app",
+            "h2o",
+            "wanted::x",
+            "mioxyz",
+            "towering",
+            "aws",
+            "awsome",
+            "watchtower_logsx",
+            "log",
+            "",
+        ] {
+            assert!(!is_skipped_target(t), "{t} must be shipped");
+        }
+    }
+
+    #[test]
+    fn entered_sets_and_resets_the_flag() {
+        assert!(!must_skip_thread());
+        entered(|| assert!(must_skip_thread()));
+        assert!(!must_skip_thread());
+    }
+}

@@ -1,0 +1,403 @@
+//! A [`tracing_subscriber::Layer`] that ships each event to CloudWatch Logs (feature `tracing`).
+//!
+//! [`CloudWatchLayer`] composes with `EnvFilter`, `fmt` and any other layer. Each event becomes
+//! one CloudWatch event: by default a JSON object with the event's time, level, target,
+//! message, fields and the current span stack with the spans' fields ([`Format::Json`]), or a
+//! line of text ([`Format::Plain`]). The CloudWatch timestamp is the time the event happened,
+//! and the stream name template's `{logger_name}` is the event's target.
+//!
+//! Under pressure it behaves like the core: recording an event never waits on the network;
+//! when the queue is full the event is dropped and counted (see
+//! [`OverflowPolicy`](crate::OverflowPolicy)), and [`Handle::stats`] says so.
+//!
+//! Shipping never feeds itself: events emitted on the worker thread (the AWS SDK, hyper,
+//! rustls while sending), events whose target or module path is in [`SKIPPED_TARGETS`], and
+//! events emitted while this layer is already handing one over are skipped, with no
+//! configuration. The layer
+//! only skips them for itself: other layers (`fmt`, say) still see them.
+//!
+//! ```no_run
+//! use tracing_subscriber::prelude::*;
+//! use watchtower_logs::Config;
+//!
+//! let config = Config::builder()
+//!     .log_group_name("my-service")
+//!     .log_stream_name("{machine_name}/{logger_name}")
+//!     .build()?;
+//! let (cloudwatch, _guard) = watchtower_logs::tracing::layer(config)?;
+//! tracing_subscriber::registry()
+//!     .with(tracing_subscriber::EnvFilter::new("info"))
+//!     .with(tracing_subscriber::fmt::layer())
+//!     .with(cloudwatch.with_file(true).with_line_number(true))
+//!     .init();
+//!
+//! let span = tracing::info_span!("request", id = 42);
+//! let _entered = span.enter();
+//! tracing::info!(rows = 3, table = "users", "query done");
+//! // `_guard` flushes everything when `main` returns.
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::SystemTime;
+
+use ::tracing_core::field::{Field, Visit};
+use ::tracing_core::span::{Attributes, Id, Record as SpanRecord};
+use ::tracing_core::{Event, Level, Subscriber};
+use ::tracing_subscriber::layer::{Context, Layer};
+use ::tracing_subscriber::registry::LookupSpan;
+
+use super::{
+    entered, json_span, millis, must_skip_thread, plain_span, render, EventParts, FieldValue,
+    Fields,
+};
+use crate::{Config, Handle, Record, StartError, WorkerGuard};
+
+pub use super::{is_skipped_target, Format, SKIPPED_TARGETS};
+
+/// Starts the shipper for `config` and returns a [`CloudWatchLayer`] logging through it, with
+/// the guard that flushes and stops it when dropped. Same as [`CloudWatchLayer::start`].
+///
+/// Keep the guard in a named variable (`_guard`, not `_`) until the program ends.
+pub fn layer(config: Config) -> Result<(CloudWatchLayer, WorkerGuard), StartError> {
+    CloudWatchLayer::start(config)
+}
+
+/// Ships tracing events to CloudWatch Logs through a [`Handle`]. See the [module
+/// docs](self).
+///
+/// Options (each with its default): [`with_format`](Self::with_format) (JSON),
+/// [`with_spans`](Self::with_spans) (on), [`with_file`](Self::with_file) and
+/// [`with_line_number`](Self::with_line_number) (off).
+#[derive(Debug, Clone)]
+pub struct CloudWatchLayer {
+    handle: Handle,
+    format: Format,
+    spans: bool,
+    file: bool,
+    line: bool,
+}
+
+/// A span's fields, recorded when it was created and on each `record`, kept in the span's
+/// extensions.
+#[derive(Debug)]
+struct SpanFields(Fields);
+
+// === impl CloudWatchLayer ===
+
+impl CloudWatchLayer {
+    /// A layer logging through `handle` (from [`Config::start`]), with the default options.
+    pub fn new(handle: Handle) -> Self {
+        CloudWatchLayer {
+            handle,
+            format: Format::Json,
+            spans: true,
+            file: false,
+            line: false,
+        }
+    }
+
+    /// Starts the shipper for `config`; returns the layer and the guard that flushes and stops
+    /// the shipper when dropped.
+    ///
+    /// ```no_run
+    /// use watchtower_logs::{tracing::CloudWatchLayer, Config, Format};
+    ///
+    /// let (layer, _guard) = CloudWatchLayer::start(Config::builder().build()?)?;
+    /// let layer = layer.with_format(Format::Plain);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start(config: Config) -> Result<(Self, WorkerGuard), StartError> {
+        let (handle, guard) = config.start()?;
+        Ok((CloudWatchLayer::new(handle), guard))
+    }
+
+    /// How events are rendered. Default [`Format::Json`].
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Whether the current spans (with their fields) are included. Default `true`.
+    pub fn with_spans(mut self, spans: bool) -> Self {
+        self.spans = spans;
+        self
+    }
+
+    /// Whether the source file of the event is included (when known). Default `false`.
+    pub fn with_file(mut self, file: bool) -> Self {
+        self.file = file;
+        self
+    }
+
+    /// Whether the source line of the event is included (when known). Default `false`.
+    pub fn with_line_number(mut self, line: bool) -> Self {
+        self.line = line;
+        self
+    }
+
+    /// The handle events are logged through (for [`Handle::flush`] and [`Handle::stats`]).
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    fn render_spans<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>) -> Option<String>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        if !self.spans {
+            return None;
+        }
+        let mut out = String::new();
+        if let Some(scope) = ctx.event_scope(event) {
+            for (i, span) in scope.from_root().enumerate() {
+                let extensions = span.extensions();
+                let fields = extensions.get::<SpanFields>().map(|f| &f.0);
+                match self.format {
+                    Format::Json => {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        json_span(&mut out, span.name(), fields);
+                    }
+                    Format::Plain => plain_span(&mut out, span.name(), fields),
+                }
+            }
+        }
+        Some(out)
+    }
+}
+
+impl<S> Layer<S> for CloudWatchLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    // Skipping is done here, never in `enabled`/`register_callsite`: those would disable the
+    // events for every layer of the subscriber, `fmt` included.
+
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if !self.spans || must_skip_thread() || is_skipped_target(attrs.metadata().target()) {
+            return;
+        }
+        let Some(span) = ctx.span(id) else { return };
+        let mut fields = Fields::default();
+        attrs.record(&mut FieldVisitor::new(&mut fields));
+        // `replace`, not `insert`: two of these layers in one subscriber share the fields.
+        span.extensions_mut().replace(SpanFields(fields));
+    }
+
+    fn on_record(&self, id: &Id, values: &SpanRecord<'_>, ctx: Context<'_, S>) {
+        if !self.spans || must_skip_thread() {
+            return;
+        }
+        let Some(span) = ctx.span(id) else { return };
+        let mut extensions = span.extensions_mut();
+        if let Some(SpanFields(fields)) = extensions.get_mut::<SpanFields>() {
+            values.record(&mut FieldVisitor::new(fields));
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        if must_skip_thread() {
+            return;
+        }
+        // The event's time: taken first, before any formatting.
+        let time_ms = millis(SystemTime::now());
+        let meta = event.metadata();
+        // Records bridged from `log` by tracing-log carry their real target in a field.
+        let bridged = meta.target() == "log";
+        // The module path too: an event emitted from inside the SDK or the HTTP stack under
+        // another target is theirs all the same.
+        if !bridged
+            && (is_skipped_target(meta.target())
+                || meta.module_path().is_some_and(is_skipped_target))
+        {
+            return;
+        }
+        let mut fields = Fields::default();
+        let mut visitor = FieldVisitor::new(&mut fields);
+        visitor.bridged = bridged;
+        event.record(&mut visitor);
+        let FieldVisitor {
+            message,
+            log_target,
+            log_module_path,
+            log_file,
+            log_line,
+            ..
+        } = visitor;
+        let target = log_target.as_deref().unwrap_or(meta.target());
+        if bridged
+            && (is_skipped_target(target)
+                || log_module_path.as_deref().is_some_and(is_skipped_target))
+        {
+            return;
+        }
+        // For bridged records, the record's own location (the event's is tracing-log's).
+        let file = if !self.file {
+            None
+        } else if bridged {
+            log_file.as_deref().or(meta.file())
+        } else {
+            meta.file()
+        };
+        let line = if !self.line {
+            None
+        } else if bridged {
+            log_line.or(meta.line())
+        } else {
+            meta.line()
+        };
+        let spans = self.render_spans(event, &ctx);
+        let parts = EventParts {
+            time_ms,
+            level: level_str(*meta.level()),
+            target,
+            message: message.as_deref().unwrap_or(""),
+            fields: &fields,
+            file,
+            line,
+        };
+        let text = render(self.format, &parts, spans.as_deref());
+        entered(|| {
+            self.handle.log(
+                Record::new(text)
+                    .logger_name(target)
+                    .timestamp_millis(time_ms),
+            )
+        });
+    }
+}
+
+fn level_str(level: Level) -> &'static str {
+    match level {
+        Level::ERROR => "ERROR",
+        Level::WARN => "WARN",
+        Level::INFO => "INFO",
+        Level::DEBUG => "DEBUG",
+        Level::TRACE => "TRACE",
+    }
+}
+
+// === impl FieldVisitor ===
+
+/// Collects the fields of an event or span; the `message` field and (for events bridged from
+/// `log`) the `log.*` fields go to their own slots.
+struct FieldVisitor<'a> {
+    fields: &'a mut Fields,
+    bridged: bool,
+    message: Option<String>,
+    log_target: Option<String>,
+    log_module_path: Option<String>,
+    log_file: Option<String>,
+    log_line: Option<u32>,
+}
+
+impl<'a> FieldVisitor<'a> {
+    fn new(fields: &'a mut Fields) -> Self {
+        FieldVisitor {
+            fields,
+            bridged: false,
+            message: None,
+            log_target: None,
+            log_module_path: None,
+            log_file: None,
+            log_line: None,
+        }
+    }
+
+    fn put(&mut self, field: &Field, value: FieldValue) {
+        let name = field.name();
+        if name == "message" {
+            self.message = Some(match value {
+                FieldValue::Str(s) => s,
+                other => {
+                    let mut s = String::new();
+                    super::plain_value(&mut s, &other);
+                    s
+                }
+            });
+            return;
+        }
+        if self.bridged {
+            match (name, &value) {
+                ("log.target", FieldValue::Str(s)) => {
+                    self.log_target = Some(s.clone());
+                    return;
+                }
+                ("log.file", FieldValue::Str(s)) => {
+                    self.log_file = Some(s.clone());
+                    return;
+                }
+                ("log.line", FieldValue::U64(n)) => {
+                    self.log_line = u32::try_from(*n).ok();
+                    return;
+                }
+                ("log.line", FieldValue::I64(n)) => {
+                    self.log_line = u32::try_from(*n).ok();
+                    return;
+                }
+                ("log.module_path", FieldValue::Str(s)) => {
+                    self.log_module_path = Some(s.clone());
+                    return;
+                }
+                ("log.module_path", _) => return,
+                _ => {}
+            }
+        }
+        self.fields.insert(Cow::Borrowed(name), value);
+    }
+}
+
+impl Visit for FieldVisitor<'_> {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.put(field, FieldValue::F64(value));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, FieldValue::I64(value));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, FieldValue::U64(value));
+    }
+
+    fn record_i128(&mut self, field: &Field, value: i128) {
+        self.put(field, FieldValue::I128(value));
+    }
+
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        self.put(field, FieldValue::U128(value));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, FieldValue::Bool(value));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, FieldValue::Str(value.to_owned()));
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.put(field, FieldValue::Str(value.to_string()));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.put(field, FieldValue::Str(format!("{value:?}")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_are_upper_case_names() {
+        assert_eq!(level_str(Level::ERROR), "ERROR");
+        assert_eq!(level_str(Level::WARN), "WARN");
+        assert_eq!(level_str(Level::INFO), "INFO");
+        assert_eq!(level_str(Level::DEBUG), "DEBUG");
+        assert_eq!(level_str(Level::TRACE), "TRACE");
+    }
+}
