@@ -345,7 +345,7 @@ impl ConfigBuilder {
 
     /// Retention policy applied to the log group once, before the first batch (also when the
     /// group exists already, as in 3.4). Default: none (never expire). Must be one of
-    /// [`RETENTION_DAYS`](crate::limits::RETENTION_DAYS).
+    /// [`crate::limits::RETENTION_DAYS`].
     pub fn retention_days(mut self, days: u32) -> Self {
         self.retention_days = Some(days);
         self
