@@ -159,8 +159,10 @@ impl AwsSettings {
     }
 }
 
-/// One HTTPS stack: hyper 1 + rustls with ring (see cloudwatch-facts.md, "Build footprint").
-fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+/// The HTTPS client the core uses: hyper 1 + rustls with ring, one TLS stack for the whole
+/// build (see cloudwatch-facts.md, "Build footprint"). Front ends that build their own SDK
+/// clients (the CLI's read commands) use it too.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
             tls::rustls_provider::CryptoMode::Ring,

@@ -455,6 +455,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// Value of `{process_id}`. Default: this process's id (the CLI's `run` passes the child's).
+    pub fn process_id(mut self, pid: u32) -> Self {
+        self.template_values.process_id = pid;
+        self
+    }
+
     /// Value of `{machine_name}`. Default: the host name.
     pub fn machine_name(mut self, name: impl Into<String>) -> Self {
         self.template_values.machine_name = name.into();

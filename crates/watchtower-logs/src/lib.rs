@@ -81,4 +81,6 @@ pub mod sdk {
     pub use aws_credential_types::provider::SharedCredentialsProvider;
     pub use aws_credential_types::Credentials;
     pub use aws_sdk_cloudwatchlogs::Client;
+
+    pub use crate::aws::https_client;
 }

@@ -1,0 +1,342 @@
+//! From parsed flags to the core's [`Config`]: what `run` and `ship` hand to
+//! `watchtower_logs`, plus the line-handling settings that stay in the CLI.
+//!
+//! Flags left unset do not call the builder, so the core's defaults apply. A [`ConfigError`]
+//! from the core is reworded to name the flag (and environment variable) to fix.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use regex_lite::Regex;
+use watchtower_logs::{
+    Config, ConfigBuilder, ConfigError, FnSink, LogGroupClass, OverflowPolicy, OversizePolicy,
+    RetryPolicy, Warning, WarningSink,
+};
+
+use crate::cli::{AwsArgs, GroupClassArg, OverflowArg, OversizeArg, ShipArgs};
+use crate::exit_codes::{CliError, ExitCode};
+
+/// Default `--multiline-timeout`.
+pub const DEFAULT_MULTILINE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Default `--block-timeout`.
+pub const DEFAULT_BLOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Everything `run` and `ship` need, checked.
+#[derive(Debug)]
+pub struct ShipPlan {
+    /// The log group, for the summary.
+    pub group: String,
+    /// The core configuration for stdout (or stdin) lines.
+    pub main: Config,
+    /// With `--stderr-stream`: the configuration for the command's stderr lines.
+    pub stderr: Option<Config>,
+    /// Value of `{logger_name}`.
+    pub logger_name: String,
+    /// `--multiline-start`.
+    pub multiline_start: Option<Regex>,
+    /// `--multiline-timeout`.
+    pub multiline_timeout: Duration,
+    /// Copy the input to stdout/stderr.
+    pub passthrough: bool,
+    /// Print the summary only when events were lost.
+    pub quiet: bool,
+}
+
+/// Which command the plan is for: sets the defaults of `{program_name}` and `{logger_name}`.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// `watchtower run`, with the command's file name.
+    Run {
+        /// File name of the command (`python3` for `/usr/bin/python3`).
+        program: &'a str,
+    },
+    /// `watchtower ship`.
+    Ship,
+}
+
+/// Checks the flags and builds the core configuration(s).
+pub fn ship_plan(
+    args: &ShipArgs,
+    stderr_stream: Option<&str>,
+    source: Source<'_>,
+) -> Result<ShipPlan, CliError> {
+    let (program, logger) = match source {
+        Source::Run { program } => (program, "run"),
+        Source::Ship => ("watchtower", "ship"),
+    };
+    let warnings: Arc<dyn WarningSink> = Arc::new(FnSink(print_warning));
+    let base = builder(args, program, warnings)?;
+    let main = match &args.stream {
+        Some(t) => base.clone().log_stream_name(t),
+        None => base.clone(),
+    }
+    .build()
+    .map_err(|e| config_error(e, "--stream", "WATCHTOWER_LOG_STREAM"))?;
+    let stderr = stderr_stream
+        .map(|t| {
+            base.log_stream_name(t)
+                .build()
+                .map_err(|e| config_error(e, "--stderr-stream", "WATCHTOWER_STDERR_STREAM"))
+        })
+        .transpose()?;
+    Ok(ShipPlan {
+        group: main.log_group_name().to_owned(),
+        main,
+        stderr,
+        logger_name: args
+            .logger_name
+            .clone()
+            .unwrap_or_else(|| logger.to_owned()),
+        multiline_start: args.multiline_start.clone(),
+        multiline_timeout: args.multiline_timeout.unwrap_or(DEFAULT_MULTILINE_TIMEOUT),
+        passthrough: !args.no_passthrough,
+        quiet: args.quiet,
+    })
+}
+
+fn builder(
+    args: &ShipArgs,
+    program: &str,
+    warnings: Arc<dyn WarningSink>,
+) -> Result<ConfigBuilder, CliError> {
+    let mut b = Config::builder()
+        .program_name(args.program_name.as_deref().unwrap_or(program))
+        .warnings(warnings);
+    if let Some(v) = &args.machine_name {
+        b = b.machine_name(v);
+    }
+    if let Some(v) = &args.group {
+        b = b.log_group_name(v);
+    }
+    if let Some(v) = args.send_interval {
+        b = b.send_interval(v);
+    }
+    if let Some(v) = args.max_batch_size {
+        b = b.max_batch_size(v);
+    }
+    if let Some(v) = args.max_batch_count {
+        b = b.max_batch_count(v);
+    }
+    if let Some(v) = args.max_concurrent_requests {
+        b = b.max_concurrent_requests(v);
+    }
+    if let Some(v) = args.max_message_size {
+        b = b.max_message_size(v);
+    }
+    if let Some(v) = args.oversize {
+        b = b.oversize(match v {
+            OversizeArg::Truncate => OversizePolicy::Truncate,
+            OversizeArg::Split => OversizePolicy::Split,
+            OversizeArg::Drop => OversizePolicy::Drop,
+        });
+    }
+    if let Some(v) = args.max_queue_bytes {
+        b = b.max_queue_bytes(v);
+    }
+    match args.overflow {
+        Some(OverflowArg::DropNewest) => b = b.overflow(OverflowPolicy::DropNewest),
+        Some(OverflowArg::DropOldest) => b = b.overflow(OverflowPolicy::DropOldest),
+        Some(OverflowArg::Block) => {
+            b = b.overflow(OverflowPolicy::Block {
+                timeout: args.block_timeout.unwrap_or(DEFAULT_BLOCK_TIMEOUT),
+            })
+        }
+        None if args.block_timeout.is_some() => {
+            return Err(CliError::new(
+                ExitCode::Usage,
+                "--block-timeout only applies with --overflow block: add --overflow block \
+                 or drop --block-timeout",
+            ))
+        }
+        None => {}
+    }
+    if let Some(v) = args.shutdown_timeout {
+        b = b.shutdown_timeout(v);
+    }
+    let mut retry = RetryPolicy::default();
+    let mut retry_set = false;
+    for (field, value) in [
+        (&mut retry.max_elapsed, args.retry_max_elapsed),
+        (&mut retry.initial_backoff, args.retry_initial_backoff),
+        (&mut retry.max_backoff, args.retry_max_backoff),
+        (&mut retry.attempt_timeout, args.attempt_timeout),
+    ] {
+        if let Some(v) = value {
+            *field = v;
+            retry_set = true;
+        }
+    }
+    if let Some(v) = args.sdk_max_attempts {
+        retry.sdk_max_attempts = v;
+        retry_set = true;
+    }
+    if retry_set {
+        b = b.retry(retry);
+    }
+    b = b
+        .create_log_group(!args.no_create_group)
+        .create_log_stream(!args.no_create_stream);
+    if let Some(v) = args.retention_days {
+        b = b.retention_days(v);
+    }
+    if !args.tags.is_empty() {
+        b = b.log_group_tags(args.tags.iter().cloned());
+    }
+    if let Some(v) = args.group_class {
+        b = b.log_group_class(match v {
+            GroupClassArg::Standard => LogGroupClass::Standard,
+            GroupClassArg::InfrequentAccess => LogGroupClass::InfrequentAccess,
+        });
+    }
+    if let Some(v) = &args.kms_key_id {
+        b = b.kms_key_id(v);
+    }
+    Ok(aws(b, &args.aws))
+}
+
+fn aws(mut b: ConfigBuilder, aws: &AwsArgs) -> ConfigBuilder {
+    if let Some(v) = &aws.region {
+        b = b.region(v);
+    }
+    if let Some(v) = &aws.profile {
+        b = b.profile_name(v);
+    }
+    if let Some(v) = &aws.endpoint_url {
+        b = b.endpoint_url(v);
+    }
+    b
+}
+
+/// Core warnings (rate-limited by the core) in the CLI's own style.
+fn print_warning(w: &Warning) {
+    if w.suppressed > 0 {
+        eprintln!(
+            "watchtower: warning: {} ({} similar warnings suppressed)",
+            w.message, w.suppressed
+        );
+    } else {
+        eprintln!("watchtower: warning: {}", w.message);
+    }
+}
+
+/// The flag and environment variable behind a core option name.
+fn flag_of(option: &str) -> Option<(&'static str, &'static str)> {
+    Some(match option {
+        "max_batch_size" => ("--max-batch-size", "WATCHTOWER_MAX_BATCH_SIZE"),
+        "max_batch_count" => ("--max-batch-count", "WATCHTOWER_MAX_BATCH_COUNT"),
+        "max_message_size" => ("--max-message-size", "WATCHTOWER_MAX_MESSAGE_SIZE"),
+        "max_queue_bytes" => ("--max-queue-bytes", "WATCHTOWER_MAX_QUEUE_BYTES"),
+        "max_concurrent_requests" => (
+            "--max-concurrent-requests",
+            "WATCHTOWER_MAX_CONCURRENT_REQUESTS",
+        ),
+        "retention_days" => ("--retention-days", "WATCHTOWER_RETENTION_DAYS"),
+        "kms_key_id" => ("--kms-key-id", "WATCHTOWER_KMS_KEY_ID"),
+        "log_group_class" => ("--group-class", "WATCHTOWER_LOG_GROUP_CLASS"),
+        "retry" => (
+            "--retry-initial-backoff, --retry-max-backoff, --sdk-max-attempts or --attempt-timeout",
+            "WATCHTOWER_RETRY_*",
+        ),
+        _ => return None,
+    })
+}
+
+/// Rewords a core configuration error to name the flag to fix; exit code [`ExitCode::Usage`].
+fn config_error(e: ConfigError, stream_flag: &str, stream_env: &str) -> CliError {
+    let message = match &e {
+        ConfigError::InvalidLogGroupName { .. } => {
+            format!("{e} (fix --group or WATCHTOWER_LOG_GROUP)")
+        }
+        ConfigError::InvalidStreamTemplate { .. } => {
+            format!("{e} (fix {stream_flag} or {stream_env})")
+        }
+        ConfigError::InvalidTag { .. } => format!("{e} (fix --tag or WATCHTOWER_LOG_GROUP_TAGS)"),
+        ConfigError::InvalidOption { option, reason } => match flag_of(option) {
+            Some((flag, env)) => format!("invalid {flag}: {reason} (or fix {env})"),
+            None => e.to_string(),
+        },
+        _ => e.to_string(),
+    };
+    CliError::new(ExitCode::Usage, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn plan(args: &[&str]) -> Result<ShipPlan, CliError> {
+        let mut argv = vec!["watchtower", "ship"];
+        argv.extend_from_slice(args);
+        let cli = Cli::try_parse_from(argv).unwrap();
+        let Command::Ship(s) = cli.command else {
+            unreachable!()
+        };
+        ship_plan(&s.ship, None, Source::Ship)
+    }
+
+    #[test]
+    fn no_flags_means_the_core_defaults() {
+        let p = plan(&[]).unwrap();
+        let core = Config::builder().build().unwrap();
+        assert_eq!(p.main.log_group_name(), core.log_group_name());
+        assert_eq!(p.main.log_stream_name(), core.log_stream_name());
+        assert_eq!(p.main.send_interval(), core.send_interval());
+        assert_eq!(p.main.max_batch_size(), core.max_batch_size());
+        assert_eq!(p.main.max_batch_count(), core.max_batch_count());
+        assert_eq!(p.main.max_message_size(), core.max_message_size());
+        assert_eq!(p.main.max_queue_bytes(), core.max_queue_bytes());
+        assert_eq!(p.main.shutdown_timeout(), core.shutdown_timeout());
+        assert_eq!(p.logger_name, "ship");
+        assert!(p.passthrough && !p.quiet && p.stderr.is_none());
+    }
+
+    #[test]
+    fn flags_reach_the_core() {
+        let p = plan(&[
+            "-g",
+            "app",
+            "-s",
+            "{logger_name}/x",
+            "--send-interval",
+            "250ms",
+            "--max-batch-size",
+            "512KiB",
+            "--max-batch-count",
+            "100",
+            "--max-message-size",
+            "1000",
+            "--max-queue-bytes",
+            "1MiB",
+            "--shutdown-timeout",
+            "3s",
+            "--logger-name",
+            "job",
+        ])
+        .unwrap();
+        assert_eq!(p.main.log_group_name(), "app");
+        assert_eq!(p.group, "app");
+        assert_eq!(p.main.log_stream_name(), "{logger_name}/x");
+        assert_eq!(p.main.send_interval(), Duration::from_millis(250));
+        assert_eq!(p.main.max_batch_size(), 512 * 1024);
+        assert_eq!(p.main.max_batch_count(), 100);
+        assert_eq!(p.main.max_message_size(), 1000);
+        assert_eq!(p.main.max_queue_bytes(), 1 << 20);
+        assert_eq!(p.main.shutdown_timeout(), Duration::from_secs(3));
+        assert_eq!(p.logger_name, "job");
+    }
+
+    #[test]
+    fn mistakes_name_the_flag() {
+        let msg = |args: &[&str]| plan(args).unwrap_err().message;
+        assert!(msg(&["-g", "bad name"]).contains("--group"));
+        assert!(msg(&["-s", "{nope}"]).contains("--stream"));
+        assert!(msg(&["--retention-days", "2"]).contains("--retention-days"));
+        assert!(msg(&["--max-batch-count", "10001"]).contains("--max-batch-count"));
+        assert!(msg(&["--tag", "aws:x=1"]).contains("--tag"));
+        assert!(msg(&["--block-timeout", "1s"]).contains("--overflow block"));
+        assert!(msg(&["--retry-initial-backoff", "1h"]).contains("--retry-initial-backoff"));
+        assert_eq!(plan(&["-g", "bad name"]).unwrap_err().code, ExitCode::Usage);
+    }
+}
