@@ -170,3 +170,45 @@ fn setup_log_group_creates_it_now() {
     assert!(moto.groups().contains(&"eager".to_string()));
     assert_eq!(moto.retention_days("eager"), Some(7));
 }
+
+#[test]
+fn group_is_created_with_class_and_kms_key() {
+    let moto = shared_moto();
+    let kms = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let proxy = Proxy::start(&moto.endpoint());
+    let (builder, _) = core_config(&proxy.endpoint(), "classy");
+    let (logs, _guard) = builder
+        .log_stream_name("s")
+        .log_group_class(watchtower_logs::LogGroupClass::InfrequentAccess)
+        .kms_key_id(kms)
+        .build()
+        .unwrap()
+        .start()
+        .unwrap();
+    logs.log(Record::new("x"));
+    logs.flush(FLUSH).unwrap();
+    let client = moto.client();
+    let described = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(
+            client
+                .describe_log_groups()
+                .log_group_name_prefix("classy")
+                .send(),
+        )
+        .unwrap();
+    let group = &described.log_groups()[0];
+    assert_eq!(group.kms_key_id(), Some(kms));
+    // moto does not keep the class: check the request itself.
+    let create = proxy
+        .requests()
+        .into_iter()
+        .find(|r| r.op == "CreateLogGroup")
+        .unwrap();
+    assert_eq!(
+        create.json().unwrap()["logGroupClass"],
+        serde_json::json!("INFREQUENT_ACCESS")
+    );
+}
