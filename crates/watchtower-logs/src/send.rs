@@ -53,6 +53,15 @@ impl CallError {
                 message: error_chain(&err),
                 status: 0,
             },
+            // The SDK reports "no credentials could be loaded" as a dispatch failure: it is a
+            // request that could not be signed, not a transport error to retry for minutes.
+            SdkError::DispatchFailure(_) if is_credentials_error(&err) => CallError {
+                op,
+                kind: CallErrorKind::Construction,
+                code: None,
+                message: error_chain(&err),
+                status: 0,
+            },
             _ => CallError {
                 op,
                 kind: CallErrorKind::Transport,
@@ -91,6 +100,18 @@ impl fmt::Display for CallError {
             None => write!(f, "{} failed: {}", self.op, self.message),
         }
     }
+}
+
+/// Whether the credentials provider caused the error (no credentials could be loaded).
+fn is_credentials_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(err);
+    while let Some(e) = source {
+        if e.is::<aws_credential_types::provider::error::CredentialsError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// The error and its sources on one line (the SDK's top-level message alone says little).
@@ -271,5 +292,24 @@ mod tests {
             expired_end: None,
         };
         assert_eq!(r.counts(4), (0, 4, 0));
+    }
+
+    #[test]
+    fn missing_credentials_are_not_a_transport_error() {
+        use aws_credential_types::provider::error::CredentialsError;
+        use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+
+        let no_credentials: SdkError<PutLogEventsError, HttpResponse> = SdkError::dispatch_failure(
+            ConnectorError::other(Box::new(CredentialsError::not_loaded("none found")), None),
+        );
+        let err = CallError::from_sdk("PutLogEvents", no_credentials);
+        assert_eq!(err.action(), ErrorAction::Credentials);
+        let refused: SdkError<PutLogEventsError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::io("connection refused".into()));
+        assert_eq!(
+            CallError::from_sdk("PutLogEvents", refused).action(),
+            ErrorAction::Retry
+        );
     }
 }

@@ -1,0 +1,451 @@
+//! `Core`: one `watchtower-logs` handle (and its worker) per Python handler.
+//!
+//! Calls that may wait (starting, setting up the log group, flush, shutdown, waiting for room
+//! in a full queue) release the GIL; `emit` otherwise only takes the core's short queue lock.
+//!
+//! Fork safety: a `Core` remembers the process that made it. In a forked child the parent's
+//! worker thread does not exist and the locks it shares with the handle may have been copied
+//! while held, so a `Core` dropped in another process leaks its handle instead of dropping it
+//! (the Python side also never calls a parent's `Core` from a child: it starts a new one).
+
+use std::collections::HashMap;
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::PyDict;
+use watchtower_logs::sdk::SharedCredentialsProvider;
+use watchtower_logs::{
+    AwsSettings, Config, ConfigError, DropReason, FlushError, Handle, LogOutcome, OverflowPolicy,
+    Record, Stats, WorkerGuard,
+};
+
+use crate::credentials::PythonCredentials;
+use crate::sink::BackgroundSink;
+use crate::WatchtowerError;
+
+/// `emit` outcome: queued.
+pub(crate) const QUEUED: u8 = 0;
+/// `emit` outcome: truncated to `max_message_size`, then queued.
+pub(crate) const TRUNCATED: u8 = 1;
+/// `emit` outcome: dropped, the message is empty.
+pub(crate) const EMPTY: u8 = 2;
+/// `emit` outcome: dropped, the handler was shut down.
+pub(crate) const AFTER_SHUTDOWN: u8 = 3;
+/// `emit` outcome: dropped for another counted reason (queue full); the core warned on stderr.
+pub(crate) const DROPPED: u8 = 4;
+/// `emit` outcome: not shipped, logged from a watchtower worker thread.
+pub(crate) const IGNORED: u8 = 5;
+
+/// After a wait for room timed out, further records are dropped at once (not waited for) for
+/// this long, so that an unreachable service cannot slow every logging call down.
+const FULL_BACKOFF: Duration = Duration::from_secs(10);
+/// Longest duration accepted from Python (larger values are clamped): one year.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Converts seconds from Python (int, float, clamped to 0 ..= one year).
+pub(crate) fn seconds(value: f64) -> Duration {
+    if value.is_nan() || value <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(value)
+        .unwrap_or(MAX_DURATION)
+        .min(MAX_DURATION)
+}
+
+/// Maps the core's outcome to the small integer the Python side switches on.
+pub(crate) fn outcome_code(outcome: LogOutcome) -> u8 {
+    match outcome {
+        LogOutcome::Queued | LogOutcome::Split(_) => QUEUED,
+        LogOutcome::Truncated => TRUNCATED,
+        LogOutcome::Dropped(DropReason::Empty) => EMPTY,
+        LogOutcome::Dropped(DropReason::AfterShutdown) => AFTER_SHUTDOWN,
+        LogOutcome::Dropped(_) => DROPPED,
+    }
+}
+
+struct Live {
+    handle: Handle,
+    /// Kept for its `Drop`: the last owner of a `Live` flushes and stops the worker.
+    _guard: WorkerGuard,
+}
+
+/// The Rust half of one `CloudWatchLogHandler`.
+#[pyclass(module = "watchtower._watchtower", frozen)]
+pub struct Core {
+    live: ManuallyDrop<Live>,
+    /// The process that started the worker.
+    pid: u32,
+    max_queue_bytes: u64,
+    max_message_size: usize,
+    queue_full_timeout: Duration,
+    epoch: Instant,
+    /// Milliseconds since `epoch` (plus one) when a wait for room last timed out; 0: never.
+    last_full: AtomicU64,
+    /// The stream name template is not one the core renders (a Python format spec, a literal
+    /// `:`, an unknown placeholder): the Python side renders names, as watchtower 3.4 does.
+    #[pyo3(get)]
+    stream_names_in_python: bool,
+    /// Why the log group tags were not used (they break the service's rules), if they were not.
+    #[pyo3(get)]
+    tag_error: Option<String>,
+    /// Whether the template has `{logger_name}` / `{thread_name}` (else `emit` skips them).
+    uses_logger_name: bool,
+    uses_thread_name: bool,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("handle", &self.live.handle)
+            .field("pid", &self.pid)
+            .finish_non_exhaustive()
+    }
+}
+
+#[pymethods]
+impl Core {
+    /// Checks the options, builds the client and starts the worker (with the GIL released).
+    #[new]
+    #[pyo3(signature = (
+        *,
+        log_group_name,
+        log_stream_name,
+        send_interval,
+        max_batch_size,
+        max_batch_count,
+        max_message_size,
+        create_log_group,
+        create_log_stream,
+        retention_days,
+        log_group_tags,
+        program_name,
+        machine_name,
+        region = None,
+        endpoint_url = None,
+        profile_name = None,
+        credentials = None,
+        max_queue_bytes = 64 * 1024 * 1024,
+        queue_full_timeout = 1.0,
+        shutdown_timeout = 30.0,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        log_group_name: String,
+        log_stream_name: String,
+        send_interval: f64,
+        max_batch_size: usize,
+        max_batch_count: usize,
+        max_message_size: usize,
+        create_log_group: bool,
+        create_log_stream: bool,
+        retention_days: Option<u32>,
+        log_group_tags: HashMap<String, String>,
+        program_name: String,
+        machine_name: String,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        profile_name: Option<String>,
+        credentials: Option<Py<PyAny>>,
+        max_queue_bytes: usize,
+        queue_full_timeout: f64,
+        shutdown_timeout: f64,
+    ) -> PyResult<Self> {
+        let mut aws = AwsSettings::new();
+        if let Some(region) = region {
+            aws = aws.region(region);
+        }
+        if let Some(url) = endpoint_url {
+            aws = aws.endpoint_url(url);
+        }
+        if let Some(profile) = profile_name {
+            aws = aws.profile_name(profile);
+        }
+        if let Some(callback) = credentials {
+            aws = aws.credentials_provider(SharedCredentialsProvider::new(PythonCredentials::new(
+                callback,
+            )));
+        }
+        let mut builder = Config::builder()
+            .log_group_name(log_group_name)
+            .log_stream_name(log_stream_name)
+            .send_interval(seconds(send_interval))
+            .max_batch_size(max_batch_size)
+            .max_batch_count(max_batch_count)
+            .max_message_size(max_message_size)
+            .create_log_group(create_log_group)
+            .create_log_stream(create_log_stream)
+            .log_group_tags(log_group_tags)
+            .program_name(program_name)
+            .machine_name(machine_name)
+            .max_queue_bytes(max_queue_bytes)
+            // Waiting for room is done here, with the GIL released (see `wait_for_room`).
+            .overflow(OverflowPolicy::DropNewest)
+            .shutdown_timeout(seconds(shutdown_timeout))
+            .warnings(Arc::new(BackgroundSink))
+            .aws(aws);
+        if let Some(days) = retention_days {
+            builder = builder.retention_days(days);
+        }
+        let mut stream_names_in_python = false;
+        let mut tag_error = None;
+        let config = loop {
+            match builder.clone().build() {
+                Ok(config) => break config,
+                Err(ConfigError::InvalidStreamTemplate { .. }) if !stream_names_in_python => {
+                    stream_names_in_python = true;
+                    builder = builder.log_stream_name("-");
+                }
+                Err(e @ ConfigError::InvalidTag { .. }) if tag_error.is_none() => {
+                    tag_error = Some(e.to_string());
+                    builder = builder.log_group_tags(std::iter::empty::<(String, String)>());
+                }
+                Err(e) => return Err(WatchtowerError::new_err(e.to_string())),
+            }
+        };
+        let max_message_size = config.max_message_size();
+        let template = config.log_stream_name();
+        let uses_logger_name = template.contains("{logger_name");
+        let uses_thread_name = template.contains("{thread_name");
+        let (handle, guard) = py
+            .detach(|| config.start())
+            .map_err(|e| WatchtowerError::new_err(e.to_string()))?;
+        Ok(Core {
+            live: ManuallyDrop::new(Live {
+                handle,
+                _guard: guard,
+            }),
+            pid: std::process::id(),
+            max_queue_bytes: max_queue_bytes as u64,
+            max_message_size,
+            queue_full_timeout: seconds(queue_full_timeout),
+            epoch: Instant::now(),
+            last_full: AtomicU64::new(0),
+            stream_names_in_python,
+            tag_error,
+            uses_logger_name,
+            uses_thread_name,
+        })
+    }
+
+    /// Creates the log group (if configured) and applies the retention policy now, raising
+    /// `WatchtowerError` with the service's error, as watchtower 3.4's constructor does.
+    fn setup_log_group(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
+        let handle = &self.live.handle;
+        py.detach(|| handle.setup_log_group(seconds(timeout)))
+            .map_err(|e| WatchtowerError::new_err(e.to_string()))
+    }
+
+    /// Queues one formatted record; the stream name comes from the template. `created` is
+    /// `LogRecord.created` (seconds); the event's timestamp is `int(created * 1000)`. The
+    /// names are only read when the template uses them.
+    #[pyo3(signature = (message, created, logger_name, thread_name = None))]
+    fn emit(
+        &self,
+        py: Python<'_>,
+        message: String,
+        created: f64,
+        logger_name: &Bound<'_, PyAny>,
+        thread_name: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<u8> {
+        if watchtower_logs::is_worker_thread() {
+            return Ok(IGNORED);
+        }
+        let logger_name: Option<PyBackedStr> = match self.uses_logger_name {
+            true => Some(logger_name.extract()?),
+            false => None,
+        };
+        let thread_name: Option<PyBackedStr> = match (self.uses_thread_name, thread_name) {
+            (true, Some(name)) if !name.is_none() => Some(name.extract()?),
+            _ => None,
+        };
+        // `as` truncates toward zero, like Python's int().
+        let mut record = Record::new(message).timestamp_millis((created * 1000.0) as i64);
+        if let Some(logger_name) = &logger_name {
+            record = record.logger_name(logger_name);
+        }
+        if let Some(thread_name) = &thread_name {
+            record = record.thread_name(thread_name);
+        }
+        Ok(self.push(py, None, record))
+    }
+
+    /// Queues one formatted message to the stream named `stream` (used when the stream name is
+    /// computed in Python).
+    fn emit_to_stream(
+        &self,
+        py: Python<'_>,
+        stream: PyBackedStr,
+        message: String,
+        timestamp_ms: i64,
+    ) -> u8 {
+        if watchtower_logs::is_worker_thread() {
+            return IGNORED;
+        }
+        let record = Record::new(message).timestamp_millis(timestamp_ms);
+        self.push(py, Some(&stream), record)
+    }
+
+    /// Sends everything queued and waits (GIL released) until it is delivered or counted as
+    /// failed, up to `timeout` seconds. Returns False on timeout.
+    fn flush(&self, py: Python<'_>, timeout: f64) -> bool {
+        let handle = &self.live.handle;
+        match py.detach(|| handle.flush(seconds(timeout))) {
+            Ok(()) | Err(FlushError::AlreadyShutdown) => true,
+            Err(_) => false,
+        }
+    }
+
+    /// Flushes, then stops the worker (GIL released). Returns False if events were still
+    /// undelivered after `timeout` seconds (they are counted as dropped). A second call does
+    /// nothing and returns True.
+    fn shutdown(&self, py: Python<'_>, timeout: f64) -> bool {
+        let handle = &self.live.handle;
+        match py.detach(|| handle.shutdown(seconds(timeout))) {
+            Ok(()) | Err(FlushError::AlreadyShutdown) => true,
+            Err(_) => false,
+        }
+    }
+
+    /// Whether `shutdown` was called.
+    #[getter]
+    fn is_shut_down(&self) -> bool {
+        self.live.handle.is_shut_down()
+    }
+
+    /// The core's counters as a dict (see `CloudWatchLogHandler.stats`).
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        stats_dict(py, &self.live.handle.stats())
+    }
+}
+
+/// The counters of a handler that has not started its worker yet (all zero).
+#[pyfunction]
+pub(crate) fn empty_stats(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    stats_dict(py, &Stats::default())
+}
+
+fn stats_dict<'py>(py: Python<'py>, s: &Stats) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("records", s.records)?;
+    d.set_item("events", s.events)?;
+    d.set_item("delivered", s.delivered)?;
+    d.set_item("batches", s.batches)?;
+    d.set_item("bytes", s.bytes)?;
+    d.set_item("retries", s.retries)?;
+    d.set_item("truncated", s.truncated)?;
+    d.set_item("split", s.split)?;
+    d.set_item("queued_events", s.queued_events)?;
+    d.set_item("queued_bytes", s.queued_bytes)?;
+    d.set_item("evicted", s.evicted)?;
+    let dropped = PyDict::new(py);
+    for reason in DropReason::ALL {
+        dropped.set_item(reason.as_str(), s.dropped.get(reason))?;
+    }
+    d.set_item("dropped", dropped)?;
+    d.set_item("dropped_total", s.dropped.total())?;
+    Ok(d)
+}
+
+impl Core {
+    fn push(&self, py: Python<'_>, stream: Option<&str>, record: Record<'_>) -> u8 {
+        let handle = &self.live.handle;
+        let size = record.message().len().min(self.max_message_size) + 26;
+        if !self.has_room(size) {
+            py.detach(|| self.wait_for_room(size));
+        }
+        let outcome = match stream {
+            Some(stream) => handle.log_to_stream(stream, record),
+            None => handle.log(record),
+        };
+        outcome_code(outcome)
+    }
+
+    fn has_room(&self, size: usize) -> bool {
+        self.live.handle.stats().queued_bytes + size as u64 <= self.max_queue_bytes
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64 + 1
+    }
+
+    /// Waits (called with the GIL released) until the queue has room for `size` bytes or
+    /// `queue_full_timeout` passes: a flush sends everything queued now (the worker would
+    /// otherwise wait for the send interval) and returns as batches are delivered. After a
+    /// timeout, does not wait again for `FULL_BACKOFF`: the record is dropped and counted.
+    fn wait_for_room(&self, size: usize) {
+        let last = self.last_full.load(Ordering::Relaxed);
+        if last != 0 && self.now_ms() < last + FULL_BACKOFF.as_millis() as u64 {
+            return;
+        }
+        let deadline = Instant::now() + self.queue_full_timeout;
+        while !self.has_room(size) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.live.handle.flush(left).is_err() && !self.has_room(size) {
+                self.last_full.store(self.now_ms(), Ordering::Relaxed);
+                return;
+            }
+        }
+        self.last_full.store(0, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        // SAFETY: `live` is taken exactly once, here, and never used afterwards.
+        let live = unsafe { ManuallyDrop::take(&mut self.live) };
+        if std::process::id() != self.pid {
+            // A forked child: the parent's worker is not here, and the queue and channel locks
+            // may have been copied while held. Touch nothing; leak it.
+            std::mem::forget(live);
+            return;
+        }
+        if live.handle.is_shut_down() {
+            return;
+        }
+        // Dropped without close(): deliver what is queued without blocking the dropping thread
+        // (the guard's drop flushes, up to the shutdown timeout).
+        let spawned = std::thread::Builder::new()
+            .name("watchtower-drop".into())
+            .spawn(move || drop(live));
+        if let Err(e) = spawned {
+            eprintln!(
+                "[watchtower] could not deliver the remaining logs of a dropped handler: {e}"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_clamped() {
+        assert_eq!(seconds(-1.0), Duration::ZERO);
+        assert_eq!(seconds(f64::NAN), Duration::ZERO);
+        assert_eq!(seconds(1.5), Duration::from_millis(1500));
+        assert_eq!(seconds(f64::INFINITY), MAX_DURATION);
+        assert_eq!(seconds(1e300), MAX_DURATION);
+    }
+
+    #[test]
+    fn outcomes_map_to_codes() {
+        assert_eq!(outcome_code(LogOutcome::Queued), QUEUED);
+        assert_eq!(outcome_code(LogOutcome::Split(3)), QUEUED);
+        assert_eq!(outcome_code(LogOutcome::Truncated), TRUNCATED);
+        assert_eq!(outcome_code(LogOutcome::Dropped(DropReason::Empty)), EMPTY);
+        assert_eq!(
+            outcome_code(LogOutcome::Dropped(DropReason::AfterShutdown)),
+            AFTER_SHUTDOWN
+        );
+        assert_eq!(
+            outcome_code(LogOutcome::Dropped(DropReason::QueueFull)),
+            DROPPED
+        );
+    }
+}

@@ -1,0 +1,148 @@
+"""Process life: delivery at interpreter exit (logging.shutdown), several handlers at exit,
+os.fork() and multiprocessing children. Each case runs in a fresh interpreter."""
+
+import pytest
+from conftest import all_messages, events_by_stream, run_python
+
+
+def test_exit_delivers_everything(moto, group, tmp_path):
+    """A program that logs and exits normally (no flush, no close): every event is in
+    CloudWatch, delivered by logging.shutdown at exit."""
+    run_python(
+        f"""
+        import logging, watchtower
+        handler = watchtower.CloudWatchLogHandler(log_group_name={group!r})
+        for name in ("app.a", "app.b"):
+            lg = logging.getLogger(name)
+            lg.setLevel(logging.INFO)
+            lg.addHandler(handler)
+        for i in range(2500):
+            logging.getLogger("app.a").info("a %d", i)
+            logging.getLogger("app.b").info("b %d", i)
+        """,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    by_logger = {s.split("/")[-2]: m for s, m in events_by_stream(group).items()}
+    assert by_logger == {
+        "app.a": [f"a {i}" for i in range(2500)],
+        "app.b": [f"b {i}" for i in range(2500)],
+    }
+
+
+def test_several_handlers_deliver_at_exit(moto, group, tmp_path):
+    """3.4 crashes at exit with several handlers; here each delivers its own events."""
+    groups = [f"{group}-{i}" for i in range(3)]
+    run_python(
+        f"""
+        import logging, watchtower
+        logger = logging.getLogger("multi")
+        logger.setLevel(logging.INFO)
+        for g in {groups!r}:
+            logger.addHandler(watchtower.CloudWatchLogHandler(log_group_name=g,
+                                                              log_stream_name="s"))
+        shared = watchtower.CloudWatchLogHandler(log_group_name={groups[0]!r},
+                                                 log_stream_name="shared", use_queues=False)
+        logging.getLogger("other").addHandler(shared)
+        for i in range(300):
+            logger.info("m %d", i)
+        logging.getLogger("other").warning("sync")
+        """,
+        cwd=tmp_path,
+    )
+    for g in groups:
+        assert events_by_stream(g)["s"] == [f"m {i}" for i in range(300)]
+    assert events_by_stream(groups[0])["shared"] == ["sync"]
+
+
+def test_use_queues_false_at_exit(moto, group, tmp_path):
+    run_python(
+        f"""
+        import logging, watchtower
+        logger = logging.getLogger("sync")
+        logger.addHandler(watchtower.CloudWatchLogHandler(log_group_name={group!r},
+                                                          use_queues=False))
+        logger.warning("one")
+        logger.warning("two")
+        """,
+        cwd=tmp_path,
+    )
+    assert all_messages(group) == ["one", "two"]
+
+
+FORK_SCRIPT = """
+import logging, os, sys, watchtower
+
+handler = watchtower.CloudWatchLogHandler(log_group_name=GROUP, send_interval=3600,
+                                          log_stream_name="{process_id}")
+logger = logging.getLogger("forked")
+logger.setLevel(logging.INFO)
+logger.addHandler(handler)
+for i in range(100):
+    logger.info("before fork %d", i)   # still queued in the parent when it forks
+assert handler.stats()["queued_events"] == 100
+
+pid = os.fork()
+if pid == 0:
+    # The child starts with nothing queued and a fresh worker on first use.
+    assert handler.stats()["records"] == 0
+    for i in range(50):
+        logger.info("child %d", i)
+    sys.exit(0)   # atexit: logging.shutdown delivers the child's events
+
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0
+logger.info("parent after fork")
+print("PIDS", os.getpid(), pid)
+"""
+
+
+def test_fork_parent_and_child_both_deliver_without_duplicates(moto, group, tmp_path):
+    proc = run_python(FORK_SCRIPT.replace("GROUP", repr(group)), cwd=tmp_path)
+    parent, child = proc.stdout.split("PIDS ")[1].split()
+    by_stream = events_by_stream(group)
+    assert set(by_stream) == {parent, child}
+    assert by_stream[parent] == [f"before fork {i}" for i in range(100)] + ["parent after fork"]
+    assert by_stream[child] == [f"child {i}" for i in range(50)]
+
+
+@pytest.mark.parametrize("how", ["process", "pool"])
+def test_multiprocessing_fork_children_deliver(moto, group, tmp_path, how):
+    """multiprocessing's forked workers leave through os._exit (no atexit, so no
+    logging.shutdown); their events are still delivered (3.4 issue #31)."""
+    run_python(
+        f"""
+        import logging, multiprocessing as mp, os, watchtower
+
+        logger = logging.getLogger("mp")
+        logger.setLevel(logging.INFO)
+        handler = watchtower.CloudWatchLogHandler(log_group_name={group!r},
+                                                  log_stream_name="{{process_id}}")
+        logger.addHandler(handler)
+
+        def work(n):
+            logger.info("task %d in %d", n, os.getpid())
+            return os.getpid()
+
+        if __name__ == "__main__":
+            logger.info("parent")
+            ctx = mp.get_context("fork")
+            if {how!r} == "process":
+                procs = [ctx.Process(target=work, args=(n,)) for n in range(3)]
+                for p in procs:
+                    p.start()
+                for p in procs:
+                    p.join()
+                    assert p.exitcode == 0
+            else:
+                pool = ctx.Pool(2)
+                pool.map(work, range(6))
+                pool.close()
+                pool.join()
+        """,
+        cwd=tmp_path,
+    )
+    messages = all_messages(group)
+    assert messages.count("parent") == 1
+    tasks = sorted(m.split(" in ")[0] for m in messages if m.startswith("task"))
+    assert tasks == sorted(f"task {n}" for n in range(3 if how == "process" else 6))

@@ -1,0 +1,671 @@
+"""watchtower-rs: a drop-in for watchtower 3.4, the Python logging handler for CloudWatch Logs.
+
+``CloudWatchLogHandler`` is a real :class:`logging.Handler` with watchtower 3.4's constructor,
+attributes, warnings and errors. It formats each record in Python (``CloudWatchLogFormatter``:
+dict messages become JSON exactly as in 3.4) and hands the text to the Rust core
+(``watchtower._watchtower``), which routes, queues, batches, signs, sends and retries on its own
+worker thread without holding the GIL.
+
+Differences from 3.4, all in the direction of not losing or mangling logs:
+
+- nothing is dropped while a log stream is being created;
+- ``send_interval`` may be a :class:`datetime.timedelta`;
+- batches are split so that none spans 24 hours; failed batches are retried with backoff for up
+  to 10 minutes (3.4: five immediate attempts), and every event not delivered is counted
+  (``handler.stats()``) and reported on stderr;
+- one bounded queue (``MAX_QUEUE_BYTES``) and one worker thread per handler, not one unbounded
+  queue and thread per stream; no sequence tokens;
+- truncation happens only above ``max_message_size`` (3.4 counted the 26 bytes twice), and the
+  ``{strftime}`` and ``{thread_name}`` values are made valid stream names (``:`` becomes ``-``);
+- tracebacks of dict messages are kept (``"exc_info"`` / ``"stack_info"`` keys);
+- several handlers deliver at exit, and a forked child logs through a fresh worker.
+"""
+
+import json
+import logging
+import os
+import platform
+import sys
+import threading
+import time
+import warnings
+import weakref
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
+from operator import itemgetter
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+
+from . import _watchtower
+from ._watchtower import WatchtowerError, WatchtowerWarning, __version__
+
+__all__ = [
+    "DEFAULT_LOG_STREAM_NAME",
+    "CloudWatchLogFormatter",
+    "CloudWatchLogHandler",
+    "WatchtowerError",
+    "WatchtowerWarning",
+    "__version__",
+]
+
+DEFAULT_LOG_STREAM_NAME = "{machine_name}/{program_name}/{logger_name}/{process_id}"
+
+_EMPTY_MESSAGE = "Received empty message. Empty messages cannot be sent to CloudWatch Logs"
+_AFTER_SHUTDOWN = "Received message after logging system shutdown"
+_TRUNCATED = "Log message size exceeds CWL max payload size, truncated"
+_TIMED_OUT = "Timed out while delivering logs"
+
+# PutLogEvents limits: bytes (message + 26 per event) and events per request.
+_MAX_BATCH_BYTES = 1_048_576
+_MAX_BATCH_EVENTS = 10_000
+
+_OUTCOME_WARNINGS = {
+    _watchtower.TRUNCATED: _TRUNCATED,
+    _watchtower.EMPTY: _EMPTY_MESSAGE,
+    _watchtower.AFTER_SHUTDOWN: _AFTER_SHUTDOWN,
+}
+_is_worker_thread = _watchtower.is_worker_thread
+_PercentStyle = logging.PercentStyle
+
+
+def _json_serialize_default(o):
+    """
+    A standard 'default' json serializer function.
+
+    - Serializes datetime objects using their .isoformat() method.
+
+    - Serializes all other objects using repr().
+    """
+    if isinstance(o, (date, datetime)):
+        return o.isoformat()
+    return repr(o)
+
+
+def _boto_debug_filter(record):
+    # Drops DEBUG records of botocore and urllib3 (as in watchtower 3.4).
+    if record.name.startswith("botocore") and record.levelname == "DEBUG":
+        return False
+    if record.name.startswith("urllib3") and record.levelname == "DEBUG":
+        return False
+    return True
+
+
+def _boto_filter(record):
+    # Drops every botocore and urllib3 record; added by flush() and close() (as in 3.4).
+    if record.name.startswith("botocore"):
+        return False
+    if record.name.startswith("urllib3"):
+        return False
+    return True
+
+
+def _seconds(value: Union[int, float, timedelta]) -> float:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def _boto3_credentials(client: Any):
+    """The client's current credentials, for the Rust core (called on its worker threads).
+
+    botocore refreshes refreshable credentials (assumed roles, SSO, ...) inside
+    get_frozen_credentials(); the expiry lets the core cache them no longer than they last.
+    """
+    credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
+    if credentials is None:
+        return None
+    frozen = credentials.get_frozen_credentials()
+    expiry = getattr(credentials, "_expiry_time", None)
+    return (
+        frozen.access_key,
+        frozen.secret_key,
+        frozen.token,
+        expiry.timestamp() if expiry is not None else None,
+    )
+
+
+class CloudWatchLogFormatter(logging.Formatter):
+    """
+    Log formatter for CloudWatch messages. Transforms logged message into a message compatible
+    with the CloudWatch API. This is the default formatter for CloudWatchLogHandler.
+
+    Dict (Mapping) messages are serialized as JSON with ``json.dumps(msg,
+    default=json_serialize_default)``, byte for byte as watchtower 3.4 does; other messages are
+    formatted by :class:`logging.Formatter`. Unlike 3.4, a dict message logged with
+    ``exc_info`` or ``stack_info`` keeps its traceback, under the ``"exc_info"`` and
+    ``"stack_info"`` keys.
+
+    If ``add_log_record_attrs`` is set, those LogRecord attributes are added to the message
+    (a non-dict message becomes ``{"msg": message}``); as in 3.4 this updates ``record.msg``.
+
+    :param json_serialize_default:
+        The 'default' function for ``json.dumps``. By default datetime and date objects are
+        serialized with ``isoformat()`` and everything else with ``repr()``.
+    :param add_log_record_attrs:
+        LogRecord attribute names to forward with each message.
+    """
+
+    add_log_record_attrs: Tuple = tuple()
+
+    def __init__(
+        self,
+        *args,
+        json_serialize_default: Optional[Callable] = None,
+        add_log_record_attrs: Optional[Tuple[str]] = None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.json_serialize_default = _json_serialize_default
+        if json_serialize_default is not None:
+            self.json_serialize_default = json_serialize_default
+        if add_log_record_attrs is not None:
+            self.add_log_record_attrs = add_log_record_attrs
+        self._message_only = type(self).formatMessage is logging.Formatter.formatMessage
+
+    def format(self, message):
+        if self.add_log_record_attrs:
+            msg = message.msg if isinstance(message.msg, Mapping) else {"msg": message.getMessage()}
+            for field in self.add_log_record_attrs:
+                if field != "msg":
+                    msg[field] = getattr(message, field)
+            message.msg = msg
+        msg = message.msg
+        if type(msg) is str:
+            style = self._style
+            if (
+                self._message_only
+                and type(style) is _PercentStyle
+                and style._fmt == "%(message)s"
+                and not (message.exc_info or message.exc_text or message.stack_info)
+            ):
+                # What logging.Formatter.format returns for "%(message)s" without a traceback,
+                # without its overhead (this runs for every record).
+                text = message.message = message.getMessage()
+                return text
+        elif isinstance(msg, Mapping):
+            if message.exc_info or message.stack_info:
+                msg = self._with_traceback(message, msg)
+            return json.dumps(msg, default=self.json_serialize_default)
+        return super().format(message)
+
+    def _with_traceback(self, record, msg):
+        # 3.4 dropped these silently; keep them as extra keys (the user's dict is not changed).
+        msg = dict(msg)
+        if record.exc_info:
+            if not record.exc_text:
+                record.exc_text = self.formatException(record.exc_info)
+            msg.setdefault("exc_info", record.exc_text)
+        if record.stack_info:
+            msg.setdefault("stack_info", self.formatStack(record.stack_info))
+        return msg
+
+
+# Handlers alive in this process, for the fork hook.
+_handlers: "weakref.WeakSet[CloudWatchLogHandler]" = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    for handler in list(_handlers):
+        handler._reset_after_fork()
+
+
+class CloudWatchLogHandler(logging.Handler):
+    """
+    Create a new CloudWatch log handler object. This is the main entry point to the
+    functionality of the module. See the `CloudWatch Logs developer guide
+    <http://docs.aws.amazon.com/AmazonCloudWatch/latest/DeveloperGuide/WhatIsCloudWatchLogs.html>`_
+    and the `Python logging module documentation <https://docs.python.org/3/library/logging.html>`_
+    for more information.
+
+    :param log_group_name:
+        Name of the CloudWatch log group to write logs to. By default, the name of this module
+        is used.
+    :param log_stream_name:
+        Name of the CloudWatch log stream to write logs to. Accepts the format string
+        parameters {machine_name}, {program_name}, {logger_name}, {process_id}, {thread_name}
+        and {strftime:%m-%d-%y} (UTC, at the record's time). Colons in the values become ``-``.
+    :param use_queues:
+        If True (the default), logs are queued and sent in batches by the Rust worker. If
+        False, each record is sent before ``emit`` returns (the GIL is released meanwhile).
+    :param send_interval:
+        Maximum time (in seconds, or a timedelta) to hold messages in queue before sending.
+    :param max_batch_size:
+        Maximum size (in bytes, counting 26 per event) of one batch; at most 1,048,576.
+    :param max_batch_count:
+        Maximum number of messages in one batch; at most 10,000.
+    :param boto3_client:
+        A boto3 CloudWatch Logs client: its region, endpoint URL and credentials (refreshing
+        ones included) are used. boto3 itself is never imported unless a client is passed.
+    :param boto3_profile_name:
+        Name of the AWS configuration profile to use.
+    :param create_log_group:
+        Create the log group if it does not exist (in the constructor, as in 3.4). True by
+        default.
+    :param log_group_tags:
+        Tags set on the log group when this handler creates it. ``{}`` by default.
+    :param json_serialize_default:
+        The 'default' function to use when serializing dictionaries as JSON.
+    :param log_group_retention_days:
+        Sets the retention policy of the log group in days. None by default.
+    :param create_log_stream:
+        Create log streams when they do not exist. True by default.
+    :param max_message_size:
+        Maximum size (in bytes, counting 26 bytes of overhead) of a single message; longer
+        messages are truncated with a warning.
+    """
+
+    END = 1
+    FLUSH = 2
+    FLUSH_TIMEOUT = 30
+
+    # extra size of meta information with each messages
+    EXTRA_MSG_PAYLOAD_SIZE = 26
+
+    #: Bound on the bytes held by queued and in-flight events (watchtower-rs; 3.4 had none).
+    MAX_QUEUE_BYTES = 64 * 1024 * 1024
+    #: How long a logging call waits (GIL released, everything queued being sent) for room in
+    #: a full queue before the record is dropped, counted and reported on stderr; after such a
+    #: timeout, records that find the queue full are dropped at once for 10 s, so that an
+    #: unreachable service cannot slow the program down (watchtower-rs).
+    QUEUE_FULL_TIMEOUT = 1.0
+    #: How long the constructor waits for the log group to be created (watchtower-rs).
+    SETUP_TIMEOUT = 60
+
+    def __init__(
+        self,
+        log_group_name: str = "watchtower",
+        log_stream_name: str = DEFAULT_LOG_STREAM_NAME,
+        use_queues: bool = True,
+        send_interval: Union[int, float, timedelta] = 60,
+        max_batch_size: int = 1024 * 1024,
+        max_batch_count: int = 10000,
+        boto3_client: Any = None,
+        boto3_profile_name: Optional[str] = None,
+        create_log_group: bool = True,
+        log_group_tags: Dict[str, str] = {},
+        json_serialize_default: Optional[Callable] = None,
+        log_group_retention_days: Optional[int] = None,
+        create_log_stream: bool = True,
+        max_message_size: int = 256 * 1024,
+        log_group=None,
+        stream_name=None,
+        *args,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self._core = None
+        self._streams_in_python = False
+        self._start_lock = threading.Lock()
+        self.log_group_name = log_group_name
+        self.log_stream_name = log_stream_name
+        self.use_queues = use_queues
+        self.send_interval = send_interval
+        self.json_serialize_default = json_serialize_default or _json_serialize_default
+        self.max_batch_size = max_batch_size
+        self.max_batch_count = max_batch_count
+        self.max_message_size = max_message_size
+        self.create_log_stream = create_log_stream
+        self.log_group_retention_days = log_group_retention_days
+        self._create_log_group = create_log_group
+        self._log_group_tags = dict(log_group_tags)
+        self._boto3_client = boto3_client
+        self._boto3_profile_name = boto3_profile_name
+        self._cwl_client = boto3_client
+        self._init_state()
+
+        if log_group is not None:
+            if log_group_name != "watchtower":
+                raise WatchtowerError(
+                    "Both log_group_name and deprecated log_group parameter specified"
+                )
+            warnings.warn(
+                "Please use log_group_name instead of log_group", DeprecationWarning, stacklevel=1
+            )
+            self.log_group_name = log_group
+        if stream_name is not None:
+            if log_stream_name != DEFAULT_LOG_STREAM_NAME:
+                raise WatchtowerError(
+                    "Both log_stream_name and deprecated stream_name parameter specified"
+                )
+            warnings.warn(
+                "Please use log_stream_name instead of stream_name",
+                DeprecationWarning,
+                stacklevel=1,
+            )
+            self.log_stream_name = stream_name
+
+        self.setFormatter(CloudWatchLogFormatter(json_serialize_default=json_serialize_default))
+        self.addFilter(_boto_debug_filter)
+
+        if boto3_client is not None and boto3_profile_name is not None:
+            raise WatchtowerError(
+                "Either boto3_client or boto3_profile_name can be specified, but not both"
+            )
+        self._origin_pid = os.getpid()
+        self._core = self._start_core(setup=True)
+        _handlers.add(self)
+
+    # --- state --------------------------------------------------------------------------
+
+    def _init_state(self):
+        # The 3.4 attributes, kept for code that reads them; queueing lives in the Rust core.
+        self.queues, self.sequence_tokens = {}, {}
+        self.threads = []
+        self.creating_log_stream, self.shutting_down = False, False
+        # Records for an overridden _submit_batch (see _emit_via_submit_batch).
+        self._pending = {}
+        self._pending_lock = threading.Lock()
+
+    def createLock(self):
+        super().createLock()
+        self._init_state()
+
+    def _at_fork_reinit(self):
+        super()._at_fork_reinit()
+        self._reset_after_fork()
+
+    def _reset_after_fork(self):
+        # In a forked child: abandon the parent's core (its worker thread does not exist here;
+        # the Rust side leaks it without touching it) and start a fresh one on first use, with
+        # this process's {process_id}. The parent delivers what it had queued.
+        if self.__dict__.get("_core_pid", os.getpid()) == os.getpid():
+            return
+        self._core = None
+        self._core_pid = os.getpid()
+        self._start_lock = threading.Lock()
+        self._init_state()
+
+    def _core_options(self) -> Dict[str, Any]:
+        argv = getattr(sys, "argv", None) or [""]
+        options: Dict[str, Any] = dict(
+            log_group_name=self.log_group_name,
+            log_stream_name=self.log_stream_name,
+            send_interval=_seconds(self.send_interval),
+            # 3.4 passed these to AWS unchecked; values above the service's limits would only
+            # make requests fail, so they are capped (an event also has to fit in a batch).
+            max_batch_size=min(self.max_batch_size, _MAX_BATCH_BYTES),
+            max_batch_count=min(self.max_batch_count, _MAX_BATCH_EVENTS),
+            max_message_size=min(self.max_message_size, self.max_batch_size, _MAX_BATCH_BYTES),
+            create_log_group=bool(self._create_log_group),
+            create_log_stream=bool(self.create_log_stream),
+            retention_days=int(self.log_group_retention_days)
+            if self.log_group_retention_days
+            else None,
+            log_group_tags={str(k): str(v) for k, v in self._log_group_tags.items()},
+            program_name=str(argv[0]),
+            machine_name=platform.node(),
+            max_queue_bytes=self.MAX_QUEUE_BYTES,
+            queue_full_timeout=self.QUEUE_FULL_TIMEOUT,
+            shutdown_timeout=self.FLUSH_TIMEOUT,
+        )
+        client = self._boto3_client
+        if client is not None:
+            options["region"] = client.meta.region_name
+            options["endpoint_url"] = client.meta.endpoint_url
+            options["credentials"] = lambda: _boto3_credentials(client)
+        elif self._boto3_profile_name is not None:
+            options["profile_name"] = self._boto3_profile_name
+        return options
+
+    def _start_core(self, setup: bool):
+        core = _watchtower.Core(**self._core_options())
+        try:
+            if setup:
+                if core.tag_error:
+                    warnings.warn(
+                        f"Failed to tag log group {self.log_group_name}: {core.tag_error}",
+                        WatchtowerWarning,
+                        stacklevel=1,
+                    )
+                if self._create_log_group or self.log_group_retention_days:
+                    core.setup_log_group(self.SETUP_TIMEOUT)
+        except BaseException:
+            core.shutdown(0)
+            raise
+        self._streams_in_python = core.stream_names_in_python
+        self._core_pid = os.getpid()
+        if self._core_pid != self._origin_pid:
+            self._flush_at_multiprocessing_exit()
+        return core
+
+    def _ensure_core(self):
+        with self._start_lock:
+            core = self._core
+            if core is None:
+                core = self._core = self._start_core(setup=False)
+            return core
+
+    def _flush_at_multiprocessing_exit(self):
+        # multiprocessing's forked workers leave through os._exit() without running atexit (so
+        # logging.shutdown never runs there), but they do run multiprocessing's finalizers.
+        mp_util = sys.modules.get("multiprocessing.util")
+        if mp_util is not None:
+            ref = weakref.ref(self)
+            mp_util.Finalize(None, _flush_ref, args=(ref,), exitpriority=-100)
+
+    # --- logging.Handler ----------------------------------------------------------------
+
+    def handle(self, record):
+        # Records logged on the core's own threads (botocore, while the boto3 credentials
+        # callback runs) are not shipped, and must not wait for the handler lock: the thread
+        # holding it may be waiting for that very worker (flush, close, use_queues=False).
+        if _is_worker_thread():
+            return False
+        return super().handle(record)
+
+    def emit(self, message):
+        if message.getMessage() == "":
+            warnings.warn(_EMPTY_MESSAGE, WatchtowerWarning, stacklevel=1)
+            return
+        try:
+            text = self.format(message)
+            cls = type(self)
+            if cls._submit_batch is not _SUBMIT_BATCH:
+                self._emit_via_submit_batch(message, text)
+                return
+            core = self._core
+            if core is None:
+                core = self._ensure_core()
+            if self._streams_in_python or cls._get_stream_name is not _GET_STREAM_NAME:
+                stream = self._get_stream_name(message)
+                outcome = core.emit_to_stream(stream, text, int(message.created * 1000))
+            else:
+                outcome = core.emit(text, message.created, message.name, message.threadName)
+            if not self.use_queues:
+                core.flush(self.FLUSH_TIMEOUT)
+        except Exception:
+            self.handleError(message)
+            return
+        if outcome:
+            self._warn_outcome(outcome)
+
+    def _warn_outcome(self, outcome: int):
+        # stacklevel=1 throughout, as in 3.4: the warnings are attributed to this module.
+        text = _OUTCOME_WARNINGS.get(outcome)
+        if text is not None:
+            warnings.warn(text, WatchtowerWarning, stacklevel=1)
+
+    def flush(self):
+        """
+        Send any queued messages to CloudWatch and wait (up to FLUSH_TIMEOUT seconds, GIL
+        released) until they are delivered.
+        """
+        self.addFilter(_boto_filter)
+        if self.shutting_down:
+            return
+        self._submit_pending()
+        core = self._core
+        if core is not None:
+            core.flush(self.FLUSH_TIMEOUT)
+
+    def close(self):
+        """
+        Send any queued messages to CloudWatch and prevent further processing of messages.
+        Calling it again does nothing. With ``use_queues=False`` records are still sent after
+        close, as in 3.4.
+        """
+        self.addFilter(_boto_filter)
+        if self.shutting_down:
+            return
+        self.shutting_down = True
+        self._submit_pending()
+        core = self._core
+        if core is not None and self.use_queues:
+            if not core.shutdown(self.FLUSH_TIMEOUT):
+                warnings.warn(_TIMED_OUT, WatchtowerWarning, stacklevel=1)
+        super().close()
+
+    def stats(self) -> Dict[str, Any]:
+        """The core's counters: ``records`` logged, ``events`` queued, ``delivered``,
+        ``batches``, ``bytes``, ``retries``, ``truncated``, ``queued_events``,
+        ``queued_bytes``, ``dropped`` (by reason) and ``dropped_total``."""
+        core = self._core
+        if core is None:
+            return _watchtower.empty_stats()
+        return core.stats()
+
+    def __repr__(self):
+        name = self.__class__.__name__
+        return (
+            f"{name}(log_group_name='{self.log_group_name}', "
+            f"log_stream_name='{self.log_stream_name}')"
+        )
+
+    # --- watchtower 3.4's helpers, kept overridable -------------------------------------
+
+    @property
+    def cwl_client(self):
+        """The boto3 CloudWatch Logs client: the one passed in, else one made on first access
+        (this imports boto3; the handler itself never needs it)."""
+        client = self._cwl_client
+        if client is None:
+            import boto3
+
+            if self._boto3_profile_name is not None:
+                session = boto3.session.Session(profile_name=self._boto3_profile_name)
+                client = session.client("logs")
+            else:
+                client = boto3.client("logs")
+            self._cwl_client = client
+        return client
+
+    @cwl_client.setter
+    def cwl_client(self, client):
+        self._cwl_client = client
+
+    def _idempotent_call(self, method, *args, **kwargs):
+        method_callable = getattr(self.cwl_client, method)
+        try:
+            method_callable(*args, **kwargs)
+        except (
+            self.cwl_client.exceptions.OperationAbortedException,
+            self.cwl_client.exceptions.ResourceAlreadyExistsException,
+        ):
+            pass
+
+    def _get_log_group_arn(self):
+        arn = self.__dict__.get("_log_group_arn")
+        if arn is None:
+            import boto3
+
+            account = boto3.client("sts").get_caller_identity()["Account"]
+            region = self.cwl_client.meta.region_name
+            arn = f"arn:aws:logs:{region}:{account}:log-group:{self.log_group_name}"
+            self._log_group_arn = arn
+        return arn
+
+    def _get_machine_name(self):
+        return platform.node()
+
+    def _get_stream_name(self, message):
+        # Used when overridden, and for templates the core does not render (format specs such
+        # as {process_id:05d}): exactly 3.4's str.format call; the core then makes the result
+        # a valid stream name.
+        return self.log_stream_name.format(
+            machine_name=self._get_machine_name(),
+            program_name=sys.argv[0].replace(":", ""),
+            process_id=os.getpid(),
+            thread_name=threading.current_thread().name,
+            logger_name=message.name,
+            strftime=datetime.now(timezone.utc),
+        )
+
+    def _size(self, msg):
+        # Calculate the byte size of a message - accounting for unicode, and extra payload size
+        return (
+            len(msg["message"].encode("utf-8")) if isinstance(msg, dict) else 1
+        ) + CloudWatchLogHandler.EXTRA_MSG_PAYLOAD_SIZE
+
+    def _truncate(self, msg, max_size):
+        # Truncate oversized messages by bytes, and not string length
+        warnings.warn(_TRUNCATED, WatchtowerWarning, stacklevel=1)
+        msg["message"] = msg["message"].encode("utf-8")[:max_size].decode("utf-8", "ignore")
+        return msg
+
+    def _submit_batch(self, batch: List[Dict[str, Any]], log_stream_name: str, max_retries=5):
+        """Sends ``batch`` (3.4 events: dicts with "timestamp" and "message") to
+        ``log_stream_name`` through the core and waits for delivery. Not used by ``emit``
+        unless a subclass or a test overrides this method: then ``emit`` batches records in
+        Python, as 3.4 did, and calls the override."""
+        if len(batch) < 1:
+            return
+        core = self._core
+        if core is None:
+            core = self._ensure_core()
+        for event in sorted(batch, key=itemgetter("timestamp")):
+            outcome = core.emit_to_stream(log_stream_name, event["message"], event["timestamp"])
+            if outcome:
+                self._warn_outcome(outcome)
+        core.flush(self.FLUSH_TIMEOUT)
+
+    def _emit_via_submit_batch(self, message, text):
+        # The 3.4 pipeline, in Python, for an overridden _submit_batch: per-stream batches cut
+        # by max_batch_size / max_batch_count / send_interval, handed over on flush and close.
+        stream = self._get_stream_name(message)
+        event = {"timestamp": int(message.created * 1000), "message": text}
+        if self._size(event) > self.max_message_size:
+            event = self._truncate(event, self.max_message_size - self.EXTRA_MSG_PAYLOAD_SIZE)
+        if not self.use_queues:
+            self._submit_batch([event], stream)
+            return
+        if self.shutting_down:
+            warnings.warn(_AFTER_SHUTDOWN, WatchtowerWarning, stacklevel=1)
+            return
+        size = self._size(event)
+        due = None
+        now = time.monotonic()
+        with self._pending_lock:
+            pending = self._pending.get(stream)
+            if pending is None:
+                pending = self._pending[stream] = [[], 0, now]
+            events = pending[0]
+            if events and (
+                pending[1] + size > self.max_batch_size
+                or len(events) >= self.max_batch_count
+                or now - pending[2] >= _seconds(self.send_interval)
+            ):
+                due = events
+                pending[0], pending[1], pending[2] = [], 0, now
+            pending[0].append(event)
+            pending[1] += size
+        if due:
+            self._submit_batch(due, stream)
+
+    def _submit_pending(self):
+        with self._pending_lock:
+            pending, self._pending = self._pending, {}
+        for stream, (events, _size, _started) in pending.items():
+            self._submit_batch(events, stream)
+
+
+_SUBMIT_BATCH = CloudWatchLogHandler._submit_batch
+_GET_STREAM_NAME = CloudWatchLogHandler._get_stream_name
+
+
+def _flush_ref(ref):
+    handler = ref()
+    if handler is not None:
+        handler.flush()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,85 @@
+"""The compiled core of watchtower-rs (Rust, PyO3): one worker per handler that queues, batches,
+signs, sends and retries CloudWatch Logs events without holding the GIL.
+
+Not a public API: use ``watchtower.CloudWatchLogHandler``.
+"""
+
+from typing import Callable, Dict, Optional, Tuple, Union
+
+__version__: str
+
+#: ``Core.emit`` outcomes.
+QUEUED: int
+TRUNCATED: int
+EMPTY: int
+AFTER_SHUTDOWN: int
+DROPPED: int
+IGNORED: int
+
+class WatchtowerError(Exception):
+    """Default exception class for the watchtower module."""
+
+class WatchtowerWarning(UserWarning):
+    """Default warning class for the watchtower module."""
+
+_Credentials = Tuple[str, str, Optional[str], Optional[float]]
+Stats = Dict[str, Union[int, Dict[str, int]]]
+
+def is_worker_thread() -> bool:
+    """Whether the calling thread belongs to a watchtower worker."""
+
+def empty_stats() -> Stats:
+    """The counters of a handler whose worker has not started (all zero)."""
+
+class Core:
+    """The Rust half of one ``CloudWatchLogHandler``: a ``watchtower-logs`` handle and worker.
+
+    The constructor checks the options (raising ``WatchtowerError``), builds the AWS client and
+    starts the worker, with the GIL released.
+    """
+
+    #: The template is rendered in Python (``_get_stream_name``), not by the core.
+    stream_names_in_python: bool
+    #: Why the log group tags were not used, if they break the service's rules.
+    tag_error: Optional[str]
+    #: Whether ``shutdown`` was called.
+    is_shut_down: bool
+
+    def __init__(
+        self,
+        *,
+        log_group_name: str,
+        log_stream_name: str,
+        send_interval: float,
+        max_batch_size: int,
+        max_batch_count: int,
+        max_message_size: int,
+        create_log_group: bool,
+        create_log_stream: bool,
+        retention_days: Optional[int],
+        log_group_tags: Dict[str, str],
+        program_name: str,
+        machine_name: str,
+        region: Optional[str] = None,
+        endpoint_url: Optional[str] = None,
+        profile_name: Optional[str] = None,
+        credentials: Optional[Callable[[], Optional[_Credentials]]] = None,
+        max_queue_bytes: int = ...,
+        queue_full_timeout: float = 1.0,
+        shutdown_timeout: float = 30.0,
+    ) -> None: ...
+    def setup_log_group(self, timeout: float) -> None:
+        """Creates the log group (if configured) and sets its retention now (GIL released);
+        raises ``WatchtowerError`` with the service's error."""
+    def emit(
+        self, message: str, created: float, logger_name: str, thread_name: Optional[str] = None
+    ) -> int:
+        """Queues a formatted record (stream name from the template); returns an outcome."""
+    def emit_to_stream(self, stream: str, message: str, timestamp_ms: int) -> int:
+        """Queues a formatted message to the named stream; returns an outcome."""
+    def flush(self, timeout: float) -> bool:
+        """Sends everything queued and waits for it (GIL released); False on timeout."""
+    def shutdown(self, timeout: float) -> bool:
+        """Flushes and stops the worker (GIL released); False if events were left."""
+    def stats(self) -> Stats:
+        """The counters."""
