@@ -57,10 +57,13 @@ pub(crate) fn is_full(count: usize, bytes: usize, limits: BatchLimits) -> bool {
 /// Removes from the front of `queue` the longest run of events that fits in one batch, in
 /// logging order. Takes at least one event when the queue is not empty (every queued event
 /// fits a batch: `max_message_size <= max_batch_size` is checked in the configuration).
+///
+/// Runs under the queues' lock, so it moves as little as it can: a whole queue is taken in
+/// O(1), and otherwise only the (usually short) rest is copied, not the batch.
 pub(crate) fn take_batch(
     queue: &mut VecDeque<QueuedEvent>,
     limits: BatchLimits,
-) -> (Vec<QueuedEvent>, usize) {
+) -> (VecDeque<QueuedEvent>, usize) {
     let mut bytes = 0;
     let mut count = 0;
     for event in queue.iter() {
@@ -71,12 +74,18 @@ pub(crate) fn take_batch(
         bytes += size;
         count += 1;
     }
-    (queue.drain(..count).collect(), bytes)
+    let rest = if count == queue.len() {
+        VecDeque::new()
+    } else {
+        queue.split_off(count)
+    };
+    (std::mem::replace(queue, rest), bytes)
 }
 
 /// Sorts events by timestamp (stable) and splits them wherever the span from a batch's first
 /// event would reach 24 hours.
-pub(crate) fn into_batches(stream: Arc<str>, mut events: Vec<QueuedEvent>) -> Vec<Batch> {
+pub(crate) fn into_batches(stream: Arc<str>, events: VecDeque<QueuedEvent>) -> Vec<Batch> {
+    let mut events = Vec::from(events);
     events.sort_by_key(|e| e.timestamp_ms);
     let (first, last) = match (events.first(), events.last()) {
         (Some(f), Some(l)) => (f.timestamp_ms, l.timestamp_ms),
@@ -117,13 +126,11 @@ pub(crate) fn into_batches(stream: Arc<str>, mut events: Vec<QueuedEvent>) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
 
     fn ev(ts: i64, msg: &str) -> QueuedEvent {
         QueuedEvent {
             timestamp_ms: ts,
             message: msg.to_owned(),
-            enqueued_at: Instant::now(),
             seq: 0,
         }
     }
@@ -165,7 +172,7 @@ mod tests {
 
     #[test]
     fn sorts_stably_by_timestamp() {
-        let events = vec![ev(3, "c"), ev(1, "a1"), ev(2, "b"), ev(1, "a2")];
+        let events = VecDeque::from(vec![ev(3, "c"), ev(1, "a1"), ev(2, "b"), ev(1, "a2")]);
         let batches = into_batches("s".into(), events);
         assert_eq!(batches.len(), 1);
         let msgs: Vec<_> = batches[0]
@@ -179,13 +186,13 @@ mod tests {
     #[test]
     fn splits_at_24_hours() {
         let day = MAX_BATCH_SPAN_MS;
-        let events = vec![
+        let events = VecDeque::from(vec![
             ev(day + 5, "d"),
             ev(0, "a"),
             ev(day - 1, "b"),
             ev(day, "c"),
             ev(3 * day, "e"),
-        ];
+        ]);
         let batches = into_batches("s".into(), events);
         let groups: Vec<Vec<&str>> = batches
             .iter()

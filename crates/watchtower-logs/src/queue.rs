@@ -17,10 +17,28 @@ use crate::config::OverflowPolicy;
 use crate::record::QueuedEvent;
 use crate::stats::Counters;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct StreamQueue {
     events: VecDeque<QueuedEvent>,
     bytes: usize,
+    /// No queued event is older than this: the queue is due at `oldest_at + send_interval`.
+    /// Set when the queue gets its first event; reading the clock once per queue rather than
+    /// once per event keeps it off the hot path.
+    oldest_at: Instant,
+    /// When the queue filled up. After a full batch is cut, every event left was queued at or
+    /// after this, so it becomes the new `oldest_at` (a deadline that can only come early).
+    full_at: Option<Instant>,
+}
+
+impl StreamQueue {
+    fn new(now: Instant) -> Self {
+        StreamQueue {
+            events: VecDeque::new(),
+            bytes: 0,
+            oldest_at: now,
+            full_at: None,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -121,19 +139,27 @@ impl Queues {
         let event = QueuedEvent {
             timestamp_ms,
             message,
-            enqueued_at: Instant::now(),
             seq,
         };
         let limits = self.limits;
         let queue = match state.streams.get_mut(stream) {
             Some(q) => q,
-            None => state.streams.entry(Arc::from(stream)).or_default(),
+            None => state
+                .streams
+                .entry(Arc::from(stream))
+                .or_insert_with(|| StreamQueue::new(Instant::now())),
         };
         let was_empty = queue.events.is_empty();
+        if was_empty {
+            queue.oldest_at = Instant::now();
+        }
         let was_full = is_full(queue.events.len(), queue.bytes, limits);
         queue.events.push_back(event);
         queue.bytes += size;
         let now_full = is_full(queue.events.len(), queue.bytes, limits);
+        if now_full && !was_full {
+            queue.full_at = Some(Instant::now());
+        }
         counters.queued_events.fetch_add(1, Relaxed);
         counters.queued_bytes.fetch_add(size as u64, Relaxed);
         Pushed::Queued {
@@ -150,20 +176,25 @@ impl Queues {
         send_interval: Duration,
         force: bool,
     ) -> (Vec<Batch>, Option<Instant>) {
-        let mut cut: Vec<(Arc<str>, Vec<QueuedEvent>)> = Vec::new();
+        let mut cut: Vec<(Arc<str>, VecDeque<QueuedEvent>)> = Vec::new();
         let mut next_due: Option<Instant> = None;
         {
             let mut state = self.lock();
             let force = force || std::mem::take(&mut state.room_wanted);
             let limits = self.limits;
             state.streams.retain(|stream, queue| {
+                let mut cut_full = false;
                 while is_full(queue.events.len(), queue.bytes, limits) {
                     let (events, bytes) = take_batch(&mut queue.events, limits);
                     queue.bytes -= bytes;
                     cut.push((stream.clone(), events));
+                    cut_full = true;
                 }
-                if let Some(front) = queue.events.front() {
-                    let due = front.enqueued_at + send_interval;
+                if cut_full {
+                    queue.oldest_at = queue.full_at.take().unwrap_or(queue.oldest_at);
+                }
+                if !queue.events.is_empty() {
+                    let due = queue.oldest_at + send_interval;
                     if force || due <= now {
                         while !queue.events.is_empty() {
                             let (events, bytes) = take_batch(&mut queue.events, limits);

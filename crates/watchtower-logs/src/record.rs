@@ -1,7 +1,7 @@
 //! Records: what a front end hands to [`Handle::log`](crate::Handle::log), and the queued
 //! events they become.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One log record: a formatted message plus what the stream name template may need.
 ///
@@ -79,8 +79,6 @@ pub(crate) fn now_millis() -> i64 {
 pub(crate) struct QueuedEvent {
     pub(crate) timestamp_ms: i64,
     pub(crate) message: String,
-    /// When it entered the queue: its send deadline is this plus the send interval.
-    pub(crate) enqueued_at: Instant,
     /// Global logging order, used to find the oldest event across streams.
     pub(crate) seq: u64,
 }

@@ -177,36 +177,71 @@ pub(crate) fn millis(time: SystemTime) -> i64 {
 }
 
 /// Writes `ms` as RFC 3339 UTC with milliseconds, e.g. `2026-11-24T20:00:00.123Z`.
+///
+/// Runs for every event in the logging thread, so it formats the digits itself (a chrono
+/// `format` call parses its pattern each time and costs several times more).
 pub(crate) fn write_timestamp(out: &mut String, ms: i64) {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(t) => {
-            let _ = write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S%.3fZ"));
+    let ms = ms.max(0);
+    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (year, month, day) = civil_from_days(days);
+    let secs = ms_of_day / 1000;
+    let mut buf = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut n: i64| {
+        for i in (at..at + width).rev() {
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
         }
-        None => out.push_str("1970-01-01T00:00:00.000Z"),
-    }
+    };
+    put(0, 4, year.min(9999));
+    put(5, 2, month);
+    put(8, 2, day);
+    put(11, 2, secs / 3600);
+    put(14, 2, secs / 60 % 60);
+    put(17, 2, secs % 60);
+    put(20, 3, ms_of_day % 1000);
+    // Only ASCII digits and separators were written.
+    out.push_str(std::str::from_utf8(&buf).unwrap_or("1970-01-01T00:00:00.000Z"));
+}
+
+/// (year, month, day) of a day count since 1970-01-01, in the proleptic Gregorian calendar
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Appends `value` as a JSON string literal.
 pub(crate) fn json_str(out: &mut String, value: &str) {
     out.push('"');
+    let bytes = value.as_bytes();
     let mut start = 0;
-    for (i, c) in value.char_indices() {
-        let escape = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            c if (c as u32) < 0x20 => "",
+    // Scanning bytes is safe: every byte of a multi-byte UTF-8 character is >= 0x80, so the
+    // ASCII bytes that need escaping are always whole characters.
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
             _ => continue,
         };
         out.push_str(&value[start..i]);
         if escape.is_empty() {
-            let _ = write!(out, "\\u{:04x}", c as u32);
+            let _ = write!(out, "\\u{:04x}", b);
         } else {
             out.push_str(escape);
         }
-        start = i + c.len_utf8();
+        start = i + 1;
     }
     out.push_str(&value[start..]);
     out.push('"');
@@ -418,6 +453,24 @@ mod tests {
         );
         let v: serde_json::Value = serde_json::from_str(&s).expect("valid JSON");
         assert_eq!(v["fields"]["s"], "a \"b\"\n");
+    }
+
+    #[test]
+    fn timestamps_match_chrono() {
+        let mut ms: i64 = 0;
+        while ms < 4_102_444_800_000 {
+            let mut ours = String::new();
+            write_timestamp(&mut ours, ms);
+            let chrono = chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string();
+            assert_eq!(ours, chrono, "{ms}");
+            ms += 7_654_321_987; // about 89 days, with varying times of day
+        }
+        let mut leap = String::new();
+        write_timestamp(&mut leap, 1_709_164_800_123); // 2024-02-29
+        assert_eq!(leap, "2024-02-29T00:00:00.123Z");
     }
 
     #[test]
