@@ -65,6 +65,7 @@ _OUTCOME_WARNINGS = {
 }
 _is_worker_thread = _watchtower.is_worker_thread
 _PercentStyle = logging.PercentStyle
+_HANDLER_FORMAT = logging.Handler.format
 
 
 def _json_serialize_default(o):
@@ -450,14 +451,27 @@ class CloudWatchLogHandler(logging.Handler):
         # holding it may be waiting for that very worker (flush, close, use_queues=False).
         if _is_worker_thread():
             return False
-        return super().handle(record)
+        # logging.Handler.handle, inlined: this runs for every record.
+        rv = self.filter(record)
+        if isinstance(rv, logging.LogRecord):  # Python 3.12+: a filter may return a record
+            record = rv
+        if rv:
+            with self.lock:
+                self.emit(record)
+        return rv
 
     def emit(self, message):
-        if message.getMessage() == "":
+        text = self._plain_text(message)
+        if text is None:
+            if message.getMessage() == "":
+                warnings.warn(_EMPTY_MESSAGE, WatchtowerWarning, stacklevel=1)
+                return
+        elif not text:
             warnings.warn(_EMPTY_MESSAGE, WatchtowerWarning, stacklevel=1)
             return
         try:
-            text = self.format(message)
+            if text is None:
+                text = self.format(message)
             cls = type(self)
             if cls._submit_batch is not _SUBMIT_BATCH:
                 self._emit_via_submit_batch(message, text)
@@ -477,6 +491,29 @@ class CloudWatchLogHandler(logging.Handler):
             return
         if outcome:
             self._warn_outcome(outcome)
+
+    def _plain_text(self, record):
+        """The formatted message when it is just the record's str message, else None.
+
+        The common case (a str message without arguments or traceback, and the default
+        formatter with its default format) needs neither getMessage() nor format(): this is
+        what they would return, without their overhead on every record."""
+        msg = record.msg
+        formatter = self.formatter
+        if (
+            type(msg) is str
+            and not record.args
+            and type(formatter) is CloudWatchLogFormatter
+            and type(self).format is _HANDLER_FORMAT
+            and formatter._message_only
+            and not formatter.add_log_record_attrs
+            and type(formatter._style) is _PercentStyle
+            and formatter._style._fmt == "%(message)s"
+            and not (record.exc_info or record.exc_text or record.stack_info)
+        ):
+            record.message = msg
+            return msg
+        return None
 
     def _warn_outcome(self, outcome: int):
         # stacklevel=1 throughout, as in 3.4: the warnings are attributed to this module.
