@@ -456,8 +456,15 @@ class CloudWatchLogHandler(logging.Handler):
         if isinstance(rv, logging.LogRecord):  # Python 3.12+: a filter may return a record
             record = rv
         if rv:
-            with self.lock:
+            if type(self).emit is _EMIT:
+                # This emit needs no handler lock: the core's queues have their own, and the
+                # Python-side state it may create has its own locks. Skipping it keeps
+                # threads from queueing behind each other on every record.
                 self.emit(record)
+            else:
+                # A subclass's emit gets the usual logging.Handler guarantee.
+                with self.lock:
+                    self.emit(record)
         return rv
 
     def emit(self, message):
@@ -696,6 +703,7 @@ class CloudWatchLogHandler(logging.Handler):
 
 _SUBMIT_BATCH = CloudWatchLogHandler._submit_batch
 _GET_STREAM_NAME = CloudWatchLogHandler._get_stream_name
+_EMIT = CloudWatchLogHandler.emit
 
 
 def _flush_ref(ref):
