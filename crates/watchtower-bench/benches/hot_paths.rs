@@ -1,0 +1,326 @@
+//! Criterion benches of the hot paths: the stream-name template, the batch builder (push, then
+//! cut + sort + split), the request encoding, the floor (build, encode and sign one 1 MiB batch
+//! of 10,000 events through the AWS SDK, in memory and over loopback to the bench sink), the
+//! sink's own scan, and the front ends' timestamp formatting (with what a cheaper one costs).
+//!
+//! The batch builder and the queues are private to `watchtower-logs`; this file compiles the
+//! core's own source files (`record.rs`, `batch.rs`, `stats.rs`, `queue.rs`) as modules of the
+//! bench, unchanged, so that the code measured is the code shipped. If one of them starts to
+//! use another core module, add a shim below.
+//!
+//! Short runs: `cargo bench -p watchtower-bench --bench hot_paths -- --warm-up-time 1
+//! --measurement-time 2` (what `scripts/bench` does).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use watchtower_bench::floor::{self, FloorEvent, FLOOR_EVENTS};
+use watchtower_bench::sink::{scan_put_log_events, Sink};
+use watchtower_logs::template::{RenderContext, StreamNameTemplate, TemplateValues};
+
+// --- the core's private pipeline modules, compiled from its sources ---
+
+/// Shim: the core's `crate::limits` (public).
+mod limits {
+    pub(crate) use watchtower_logs::limits::*;
+}
+
+/// Shim: the core's `crate::config` (only `OverflowPolicy` is used by the queues).
+mod config {
+    pub(crate) use watchtower_logs::OverflowPolicy;
+}
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../watchtower-logs/src/record.rs"]
+mod record;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../watchtower-logs/src/batch.rs"]
+mod batch;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../watchtower-logs/src/stats.rs"]
+mod stats;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../watchtower-logs/src/queue.rs"]
+mod queue;
+
+use batch::BatchLimits;
+use queue::Queues;
+use stats::Counters;
+
+const LIMITS: BatchLimits = BatchLimits {
+    max_bytes: 1_048_576,
+    max_count: 10_000,
+};
+
+fn values() -> TemplateValues {
+    TemplateValues {
+        machine_name: "ip-10-0-12-34.eu-west-1.compute.internal".into(),
+        program_name: "/srv/app/bin/api-server".into(),
+        process_id: 424242,
+    }
+}
+
+fn template(c: &mut Criterion) {
+    let mut g = c.benchmark_group("template");
+    g.throughput(Throughput::Elements(1));
+    let ctx = RenderContext {
+        logger_name: "my_app::handlers::users",
+        thread_name: Some("tokio-runtime-worker"),
+        timestamp_ms: 1_700_000_000_000,
+    };
+    let cases = [
+        ("default", watchtower_logs::DEFAULT_LOG_STREAM_NAME),
+        (
+            "strftime_logger_thread",
+            "{strftime:%Y-%m-%d}/{logger_name}/{thread_name}",
+        ),
+        ("sanitised_logger", "{machine_name}/{logger_name}"),
+    ];
+    for (name, source) in cases {
+        let t = StreamNameTemplate::parse(source, values()).expect("valid template");
+        let mut buf = String::new();
+        let mut ts = ctx.timestamp_ms;
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                ts += 1;
+                let ctx = RenderContext {
+                    timestamp_ms: ts,
+                    logger_name: if name == "sanitised_logger" {
+                        "weird:logger*name"
+                    } else {
+                        ctx.logger_name
+                    },
+                    ..ctx
+                };
+                t.render_into(&mut buf, black_box(&ctx));
+                black_box(buf.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+/// Deterministic shuffle (xorshift), so runs are comparable.
+fn shuffle<T>(v: &mut [T], mut seed: u64) {
+    for i in (1..v.len()).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        v.swap(i, (seed % (i as u64 + 1)) as usize);
+    }
+}
+
+fn filled_queue(events: &[FloorEvent]) -> (Queues, Counters) {
+    let q = Queues::new(LIMITS, 1 << 30);
+    let c = Counters::default();
+    for e in events {
+        q.push(
+            "app/stream",
+            e.timestamp_ms,
+            e.message.clone(),
+            watchtower_logs::OverflowPolicy::DropNewest,
+            &c,
+            || {},
+        );
+    }
+    (q, c)
+}
+
+fn batching(c: &mut Criterion) {
+    let mut g = c.benchmark_group("batch");
+    let events = floor::floor_events();
+    g.throughput(Throughput::Elements(FLOOR_EVENTS as u64));
+
+    g.bench_function("push_10k", |b| {
+        b.iter_batched(
+            || {
+                (
+                    Queues::new(LIMITS, 1 << 30),
+                    Counters::default(),
+                    events.clone(),
+                )
+            },
+            |(q, c, events)| {
+                for e in events {
+                    q.push(
+                        "app/stream",
+                        e.timestamp_ms,
+                        e.message,
+                        watchtower_logs::OverflowPolicy::DropNewest,
+                        &c,
+                        || {},
+                    );
+                }
+                (q, c)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+
+    let cut = |name: &str, events: Vec<FloorEvent>, g: &mut criterion::BenchmarkGroup<_>| {
+        g.throughput(Throughput::Elements(events.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || filled_queue(&events),
+                |(q, c)| {
+                    let (batches, _) = q.take_due(Instant::now(), Duration::from_secs(60), true);
+                    (batches, q, c)
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    };
+    cut("cut_sort_split_10k_in_order", events.clone(), &mut g);
+    let mut shuffled = events.clone();
+    shuffle(&mut shuffled, 0x9E37_79B9_7F4A_7C15);
+    cut("cut_sort_split_10k_shuffled", shuffled, &mut g);
+    // 20,000 events over 48 hours, shuffled: two batches by count, then 24-hour splits.
+    let mut two_days = floor::events(20_000, 2 * floor::FLOOR_BYTES, 0);
+    for (i, e) in two_days.iter_mut().enumerate() {
+        e.timestamp_ms = 1_700_000_000_000 + (i as i64) * 8_640;
+    }
+    shuffle(&mut two_days, 7);
+    cut("cut_sort_split_20k_48h_shuffled", two_days, &mut g);
+    g.finish();
+}
+
+fn encoding(c: &mut Criterion) {
+    let events = floor::floor_events();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    let mut g = c.benchmark_group("floor");
+    g.throughput(Throughput::Elements(FLOOR_EVENTS as u64));
+    g.bench_function("input_log_events_10k", |b| {
+        b.iter(|| floor::to_input_events(black_box(&events)))
+    });
+
+    let connector = floor::InMemoryConnector::keeping_bodies();
+    let client = floor::in_memory_client(connector.clone());
+    g.bench_function("sdk_in_memory_1mib_10k", |b| {
+        b.iter(|| {
+            rt.block_on(floor::put_batch(&client, &events))
+                .expect("put")
+        })
+    });
+
+    let sink = Sink::start().expect("sink");
+    let sink_client = watchtower_testkit::client(&sink.endpoint());
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    g.bench_function("sdk_loopback_sink_1mib_10k", |b| {
+        b.iter(|| {
+            multi
+                .block_on(floor::put_batch(&sink_client, &events))
+                .expect("put")
+        })
+    });
+    let stats = sink.stats();
+    assert_eq!(stats.rejected_requests, 0, "the sink refused a floor batch");
+    assert_eq!(stats.bytes, stats.put_requests * floor::FLOOR_BYTES as u64);
+    g.finish();
+
+    // The sink's own cost per batch: it must stay well below the client's.
+    rt.block_on(floor::put_batch(&client, &events))
+        .expect("put");
+    let body = connector.last_body();
+    let mut g = c.benchmark_group("sink");
+    g.throughput(Throughput::Elements(FLOOR_EVENTS as u64));
+    g.bench_function("scan_1mib_10k", |b| {
+        b.iter(|| scan_put_log_events(black_box(&body)).expect("scan"))
+    });
+    g.finish();
+}
+
+/// RFC 3339 UTC with milliseconds, from days since the epoch (Hinnant's civil-from-days), the
+/// way the front ends' `write_timestamp` now does it instead of chrono's `strftime`.
+fn rfc3339_millis(out: &mut String, ms: i64) {
+    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let secs = ms_of_day / 1000;
+    let mut buf = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut v: i64| {
+        for i in (at..at + width).rev() {
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, month);
+    put(8, 2, day);
+    put(11, 2, secs / 3600);
+    put(14, 2, secs / 60 % 60);
+    put(17, 2, secs % 60);
+    put(20, 3, ms_of_day % 1000);
+    out.push_str(std::str::from_utf8(&buf).expect("ASCII"));
+}
+
+/// Ways to write each event's RFC 3339 timestamp in the `tracing`/`log` front ends: chrono's
+/// `strftime` (what they first used: ~40 % of the calling thread in the first profile), chrono's
+/// `to_rfc3339_opts`, and a direct civil-from-days writer (what `front::write_timestamp` does
+/// now).
+fn front_end(c: &mut Criterion) {
+    use std::fmt::Write as _;
+    let mut g = c.benchmark_group("front");
+    g.throughput(Throughput::Elements(1));
+    let mut out = String::with_capacity(64);
+    let mut ms = 1_700_000_000_123i64;
+    g.bench_function("timestamp_chrono_strftime", |b| {
+        b.iter(|| {
+            out.clear();
+            ms += 1;
+            let t = chrono::DateTime::from_timestamp_millis(black_box(ms)).expect("in range");
+            let _ = write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S%.3fZ"));
+            black_box(out.len())
+        })
+    });
+    g.bench_function("timestamp_chrono_to_rfc3339_opts", |b| {
+        b.iter(|| {
+            out.clear();
+            ms += 1;
+            let t = chrono::DateTime::from_timestamp_millis(black_box(ms)).expect("in range");
+            out.push_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+            black_box(out.len())
+        })
+    });
+    g.bench_function("timestamp_civil_from_days", |b| {
+        b.iter(|| {
+            out.clear();
+            ms += 1;
+            rfc3339_millis(&mut out, black_box(ms));
+            black_box(out.len())
+        })
+    });
+    let t = chrono::DateTime::from_timestamp_millis(ms).expect("in range");
+    let mut mine = String::new();
+    rfc3339_millis(&mut mine, ms);
+    assert_eq!(mine, t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20);
+    targets = template, batching, encoding, front_end
+}
+criterion_main!(benches);

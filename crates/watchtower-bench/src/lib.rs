@@ -1,0 +1,17 @@
+//! Benchmarks for watchtower-rs.
+//!
+//! - [`sink`]: a fast loopback CloudWatch Logs endpoint that counts events and bytes (also as
+//!   the `bench-sink` binary, for other processes and the Python comparison).
+//! - `benches/hot_paths.rs`: criterion benches of the stream-name template, the batch builder
+//!   and the floor (build, encode and sign one 1 MiB batch of 10,000 events).
+//! - `src/bin/rust-peers.rs`: our `tracing` layer and `log` front end against
+//!   `tracing-cloudwatch`, each scenario in its own process.
+//! - [`proc`]: peak memory and CPU time of the current process.
+//!
+//! `scripts/bench` at the repository root runs all of it and writes `docs/benchmarks.md`.
+
+pub mod floor;
+pub mod proc;
+pub mod sink;
+
+pub use sink::{Sink, SinkClient, SinkOptions, SinkStats, Waited};
