@@ -470,7 +470,10 @@ class CloudWatchLogHandler(logging.Handler):
     def emit(self, message):
         text = self._plain_text(message)
         if text is None:
-            if message.getMessage() == "":
+            # A dict message without arguments is never empty: no need to turn it into a str
+            # just to compare it with "" (that costs more than the JSON encoding).
+            msg = message.msg
+            if (message.args or not isinstance(msg, Mapping)) and message.getMessage() == "":
                 warnings.warn(_EMPTY_MESSAGE, WatchtowerWarning, stacklevel=1)
                 return
         elif not text:
