@@ -44,7 +44,8 @@ pub struct Logs {
 
 /// Builds the client from the standard chain and the flags.
 pub async fn connect(args: &AwsArgs) -> Result<Logs, CliError> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(watchtower_logs::sdk::https_client());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(watchtower_logs::sdk::https_client());
     if let Some(profile) = &args.profile {
         loader = loader.profile_name(profile);
     }
