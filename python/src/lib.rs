@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 
 mod core;
 mod credentials;
+mod json;
 mod sink;
 
 pyo3::create_exception!(
@@ -42,6 +43,8 @@ mod _watchtower {
     use super::core::Core;
     #[pymodule_export]
     use super::is_worker_thread;
+    #[pymodule_export]
+    use super::json::dumps_fast;
     #[pymodule_export]
     use super::WatchtowerError;
     #[pymodule_export]

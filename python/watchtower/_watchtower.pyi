@@ -28,6 +28,11 @@ Stats = Dict[str, Union[int, Dict[str, int]]]
 def is_worker_thread() -> bool:
     """Whether the calling thread belongs to a watchtower worker."""
 
+def dumps_fast(obj: object) -> Optional[str]:
+    """``json.dumps(obj)``, byte for byte, for dicts with ``str`` keys, lists, tuples, ``str``,
+    ``int``, ``float``, ``bool`` and ``None`` (exact types, nested at most 64 deep); ``None`` for
+    anything else (then use ``json.dumps``)."""
+
 def empty_stats() -> Stats:
     """The counters of a handler whose worker has not started (all zero)."""
 
