@@ -346,9 +346,8 @@ async fn filter_events(
                 return Ok(());
             }
         }
-        match resp.next_token() {
-            Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.to_owned()),
-            _ => return Ok(()),
+        if !next_page(&mut token, resp.next_token()) {
+            return Ok(());
         }
     }
 }
@@ -474,11 +473,8 @@ pub fn groups(args: GroupsArgs, color: ColorChoice) -> anyhow::Result<ExitCode> 
                     }))?,
                 }
             }
-            match resp.next_token() {
-                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
-                    token = Some(t.to_owned())
-                }
-                _ => break,
+            if !next_page(&mut token, resp.next_token()) {
+                break;
             }
         }
         printer.flush()?;
@@ -522,16 +518,25 @@ pub fn streams(args: StreamsArgs, color: ColorChoice) -> anyhow::Result<ExitCode
                     }))?,
                 }
             }
-            match resp.next_token() {
-                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
-                    token = Some(t.to_owned())
-                }
-                _ => break,
+            if !next_page(&mut token, resp.next_token()) {
+                break;
             }
         }
         printer.flush()?;
         Ok(ExitCode::Success)
     })
+}
+
+/// Moves `token` to the next page's; false at the end (no token, an empty one, or the same
+/// one again, which is how GetLogEvents says it is done).
+fn next_page(token: &mut Option<String>, next: Option<&str>) -> bool {
+    match next {
+        Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
+            *token = Some(t.to_owned());
+            true
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
