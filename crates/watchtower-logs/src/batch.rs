@@ -59,7 +59,8 @@ pub(crate) fn is_full(count: usize, bytes: usize, limits: BatchLimits) -> bool {
 /// fits a batch: `max_message_size <= max_batch_size` is checked in the configuration).
 ///
 /// Runs under the queues' lock, so it moves as little as it can: a whole queue is taken in
-/// O(1), and otherwise only the (usually short) rest is copied, not the batch.
+/// O(1), and otherwise the shorter of the batch and the rest is copied (a backlog of a million
+/// events is never copied per batch).
 pub(crate) fn take_batch(
     queue: &mut VecDeque<QueuedEvent>,
     limits: BatchLimits,
@@ -74,12 +75,17 @@ pub(crate) fn take_batch(
         bytes += size;
         count += 1;
     }
-    let rest = if count == queue.len() {
-        VecDeque::new()
+    let batch = if count == queue.len() {
+        std::mem::take(queue)
+    } else if queue.len() - count < count {
+        // A short rest: copy it, keep the batch where it is.
+        let rest = queue.split_off(count);
+        std::mem::replace(queue, rest)
     } else {
-        queue.split_off(count)
+        // A long rest (a backlog): copy the batch out, never the whole backlog.
+        queue.drain(..count).collect()
     };
-    (std::mem::replace(queue, rest), bytes)
+    (batch, bytes)
 }
 
 /// Sorts events by timestamp (stable) and splits them wherever the span from a batch's first
@@ -160,6 +166,24 @@ mod tests {
         assert!(is_full(10_000, 0, LIMITS));
         assert!(!is_full(9_999, 1_048_575, LIMITS));
         assert!(is_full(1, 1_048_576, LIMITS));
+    }
+
+    #[test]
+    fn cuts_a_backlog_in_logging_order() {
+        // A backlog of 2.5 batches: the first cuts copy the batch out (long rest), the last
+        // ones the short rest; every cut keeps logging order and leaves the rest intact.
+        let limits = BatchLimits {
+            max_bytes: 1_048_576,
+            max_count: 4,
+        };
+        let mut q: VecDeque<_> = (0..10).map(|i| ev(i, &i.to_string())).collect();
+        let mut cuts = Vec::new();
+        while !q.is_empty() {
+            let (batch, bytes) = take_batch(&mut q, limits);
+            assert_eq!(bytes, batch.iter().map(QueuedEvent::size).sum::<usize>());
+            cuts.push(batch.iter().map(|e| e.timestamp_ms).collect::<Vec<_>>());
+        }
+        assert_eq!(cuts, [vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
     }
 
     #[test]

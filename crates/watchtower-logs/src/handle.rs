@@ -63,8 +63,6 @@ struct Inner {
     shared: Arc<Shared>,
     control: mpsc::UnboundedSender<Control>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// The stream name when the template has no per-event placeholder.
-    constant_stream: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Handle {
@@ -98,14 +96,6 @@ thread_local! {
 
 impl Handle {
     fn start(config: Config) -> Result<Handle, StartError> {
-        let constant_stream = config.log_stream_name.is_constant().then(|| {
-            let ctx = RenderContext {
-                logger_name: "",
-                thread_name: Some(""),
-                timestamp_ms: 0,
-            };
-            Arc::from(config.log_stream_name.render(&ctx))
-        });
         let shared = Arc::new(Shared::new(config));
         let (control, thread) = worker::spawn(shared.clone())?;
         Ok(Handle {
@@ -113,7 +103,6 @@ impl Handle {
                 shared,
                 control,
                 thread: Mutex::new(Some(thread)),
-                constant_stream,
             }),
         })
     }
@@ -122,84 +111,7 @@ impl Handle {
     /// [`OverflowPolicy::Block`](crate::OverflowPolicy::Block) it may wait for room up to its
     /// timeout. Every record not queued is counted and warned about.
     pub fn log(&self, record: Record<'_>) -> LogOutcome {
-        self.log_inner(None, record)
-    }
-
-    fn log_inner(&self, explicit_stream: Option<&str>, record: Record<'_>) -> LogOutcome {
-        let shared = &*self.inner.shared;
-        let config = &shared.config;
-        shared.counters.records.fetch_add(1, Ordering::Relaxed);
-        if shared.state.load(Ordering::Relaxed) != RUNNING {
-            return self.drop_record(
-                DropReason::AfterShutdown,
-                WarningKind::AfterShutdown,
-                || "Received message after logging system shutdown".into(),
-            );
-        }
-        let mut message = record.message;
-        if message.is_empty() {
-            return self.drop_record(DropReason::Empty, WarningKind::EmptyMessage, || {
-                "Received empty message. Empty messages cannot be sent to CloudWatch Logs".into()
-            });
-        }
-        let timestamp_ms = record.timestamp_ms.unwrap_or_else(now_millis);
-        let max = config.max_message_bytes();
-        let mut outcome = LogOutcome::Queued;
-        let mut parts: Vec<String> = Vec::new();
-        if message.len() > max {
-            match config.oversize {
-                OversizePolicy::Truncate => {
-                    message.truncate(floor_char_boundary(&message, max));
-                    shared.counters.truncated.fetch_add(1, Ordering::Relaxed);
-                    shared.warner.warn(WarningKind::Truncated, || {
-                        "Log message size exceeds CWL max payload size, truncated".into()
-                    });
-                    outcome = LogOutcome::Truncated;
-                }
-                OversizePolicy::Split => {
-                    parts = split_message(&message, max);
-                    shared.counters.split.fetch_add(1, Ordering::Relaxed);
-                    shared.warner.warn(WarningKind::Oversize, || {
-                        "Log message size exceeds CWL max payload size, split into several events"
-                            .into()
-                    });
-                    outcome = LogOutcome::Split(parts.len());
-                }
-                OversizePolicy::Drop => {
-                    return self.drop_record(DropReason::Oversize, WarningKind::Oversize, || {
-                        format!(
-                            "Log message size exceeds CWL max payload size ({} bytes), dropped",
-                            config.max_message_size
-                        )
-                    });
-                }
-            }
-        }
-        let ctx = RenderContext {
-            logger_name: record.logger_name,
-            thread_name: record.thread_name,
-            timestamp_ms,
-        };
-        let queue = |stream: &str, message: String| -> Option<LogOutcome> {
-            self.queue(stream, timestamp_ms, message)
-        };
-        let dropped = if let Some(stream) = explicit_stream {
-            self.queue_all(stream, message, parts, &queue)
-        } else if let Some(stream) = &self.inner.constant_stream {
-            self.queue_all(stream, message, parts, &queue)
-        } else {
-            STREAM_NAME.with(|buf| match buf.try_borrow_mut() {
-                Ok(mut buf) => {
-                    config.log_stream_name.render_into(&mut buf, &ctx);
-                    self.queue_all(&buf, message, parts, &queue)
-                }
-                Err(_) => {
-                    let name = config.log_stream_name.render(&ctx);
-                    self.queue_all(&name, message, parts, &queue)
-                }
-            })
-        };
-        dropped.unwrap_or(outcome)
+        self.inner.shared.log(None, record, Accept::IfRunning)
     }
 
     /// Like [`Handle::log`], but to the stream named `stream` instead of the template's. The
@@ -208,71 +120,15 @@ impl Handle {
     pub fn log_to_stream(&self, stream: &str, record: Record<'_>) -> LogOutcome {
         let mut name = String::with_capacity(stream.len());
         crate::template::sanitize_stream_name(&mut name, stream);
-        self.log_inner(Some(&name), record)
+        self.inner
+            .shared
+            .log(Some(&name), record, Accept::IfRunning)
     }
 
-    fn queue_all(
-        &self,
-        stream: &str,
-        message: String,
-        parts: Vec<String>,
-        queue: &dyn Fn(&str, String) -> Option<LogOutcome>,
-    ) -> Option<LogOutcome> {
-        if parts.is_empty() {
-            return queue(stream, message);
-        }
-        let mut first_drop = None;
-        for part in parts {
-            if let Some(d) = queue(stream, part) {
-                first_drop.get_or_insert(d);
-            }
-        }
-        first_drop
-    }
-
-    /// Pushes one event; `Some` when it was dropped.
-    fn queue(&self, stream: &str, timestamp_ms: i64, message: String) -> Option<LogOutcome> {
-        let shared = &*self.inner.shared;
-        let pushed = shared.queues.push(
-            stream,
-            timestamp_ms,
-            message,
-            shared.config.overflow,
-            &shared.counters,
-            || shared.wake.notify_one(),
-        );
-        match pushed {
-            Pushed::Queued { wake } => {
-                shared.counters.events.fetch_add(1, Ordering::Relaxed);
-                if wake {
-                    shared.wake.notify_one();
-                }
-                None
-            }
-            Pushed::Full => {
-                Some(
-                    self.drop_record(DropReason::QueueFull, WarningKind::QueueFull, || {
-                        format!(
-                    "the log queue is full ({} bytes queued or in flight); dropping events \
-                     (see max_queue_bytes and overflow)",
-                    shared.config.max_queue_bytes
-                )
-                    }),
-                )
-            }
-        }
-    }
-
-    fn drop_record(
-        &self,
-        reason: DropReason,
-        kind: WarningKind,
-        message: impl FnOnce() -> String,
-    ) -> LogOutcome {
-        let shared = &self.inner.shared;
-        shared.counters.drop_events(reason, 1);
-        shared.warner.warn(kind, message);
-        LogOutcome::Dropped(reason)
+    /// The state shared with the worker (for the front ends' hand-off).
+    #[cfg(any(feature = "log", feature = "tracing"))]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.inner.shared
     }
 
     /// Sends everything queued now and waits until every event logged before the call is
@@ -390,6 +246,167 @@ impl Handle {
     /// Whether [`Handle::shutdown`] has been called (by any clone or the guard).
     pub fn is_shut_down(&self) -> bool {
         self.inner.shared.state.load(Ordering::SeqCst) != RUNNING
+    }
+}
+
+/// Whether a record is refused once shutdown has started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accept {
+    /// Refused after shutdown started ([`DropReason::AfterShutdown`]): a record logged now.
+    IfRunning,
+    /// Queued even while shutting down: an event handed over by a front end before.
+    #[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
+    Always,
+}
+
+impl Shared {
+    /// Checks a record (empty, oversize), renders its stream name and queues it: what
+    /// [`Handle::log`] does, and what the worker does with the events the front ends handed
+    /// over (with [`Accept::Always`]: they were logged before any shutdown).
+    pub(crate) fn log(
+        &self,
+        explicit_stream: Option<&str>,
+        record: Record<'_>,
+        accept: Accept,
+    ) -> LogOutcome {
+        let shared = self;
+        let config = &shared.config;
+        shared.counters.records.fetch_add(1, Ordering::Relaxed);
+        if accept == Accept::IfRunning && shared.state.load(Ordering::Relaxed) != RUNNING {
+            return self.drop_record(
+                DropReason::AfterShutdown,
+                WarningKind::AfterShutdown,
+                || "Received message after logging system shutdown".into(),
+            );
+        }
+        let mut message = record.message;
+        if message.is_empty() {
+            return self.drop_record(DropReason::Empty, WarningKind::EmptyMessage, || {
+                "Received empty message. Empty messages cannot be sent to CloudWatch Logs".into()
+            });
+        }
+        let timestamp_ms = record.timestamp_ms.unwrap_or_else(now_millis);
+        let max = config.max_message_bytes();
+        let mut outcome = LogOutcome::Queued;
+        let mut parts: Vec<String> = Vec::new();
+        if message.len() > max {
+            match config.oversize {
+                OversizePolicy::Truncate => {
+                    message.truncate(floor_char_boundary(&message, max));
+                    shared.counters.truncated.fetch_add(1, Ordering::Relaxed);
+                    shared.warner.warn(WarningKind::Truncated, || {
+                        "Log message size exceeds CWL max payload size, truncated".into()
+                    });
+                    outcome = LogOutcome::Truncated;
+                }
+                OversizePolicy::Split => {
+                    parts = split_message(&message, max);
+                    shared.counters.split.fetch_add(1, Ordering::Relaxed);
+                    shared.warner.warn(WarningKind::Oversize, || {
+                        "Log message size exceeds CWL max payload size, split into several events"
+                            .into()
+                    });
+                    outcome = LogOutcome::Split(parts.len());
+                }
+                OversizePolicy::Drop => {
+                    return self.drop_record(DropReason::Oversize, WarningKind::Oversize, || {
+                        format!(
+                            "Log message size exceeds CWL max payload size ({} bytes), dropped",
+                            config.max_message_size
+                        )
+                    });
+                }
+            }
+        }
+        let ctx = RenderContext {
+            logger_name: record.logger_name,
+            thread_name: record.thread_name,
+            timestamp_ms,
+        };
+        let queue = |stream: &str, message: String| -> Option<LogOutcome> {
+            self.queue(stream, timestamp_ms, message)
+        };
+        let dropped = if let Some(stream) = explicit_stream {
+            self.queue_all(stream, message, parts, &queue)
+        } else if let Some(stream) = &shared.constant_stream {
+            self.queue_all(stream, message, parts, &queue)
+        } else {
+            STREAM_NAME.with(|buf| match buf.try_borrow_mut() {
+                Ok(mut buf) => {
+                    config.log_stream_name.render_into(&mut buf, &ctx);
+                    self.queue_all(&buf, message, parts, &queue)
+                }
+                Err(_) => {
+                    let name = config.log_stream_name.render(&ctx);
+                    self.queue_all(&name, message, parts, &queue)
+                }
+            })
+        };
+        dropped.unwrap_or(outcome)
+    }
+
+    fn queue_all(
+        &self,
+        stream: &str,
+        message: String,
+        parts: Vec<String>,
+        queue: &dyn Fn(&str, String) -> Option<LogOutcome>,
+    ) -> Option<LogOutcome> {
+        if parts.is_empty() {
+            return queue(stream, message);
+        }
+        let mut first_drop = None;
+        for part in parts {
+            if let Some(d) = queue(stream, part) {
+                first_drop.get_or_insert(d);
+            }
+        }
+        first_drop
+    }
+
+    /// Pushes one event; `Some` when it was dropped.
+    fn queue(&self, stream: &str, timestamp_ms: i64, message: String) -> Option<LogOutcome> {
+        let shared = self;
+        let pushed = shared.queues.push(
+            stream,
+            timestamp_ms,
+            message,
+            shared.config.overflow,
+            &shared.counters,
+            || shared.wake.notify_one(),
+        );
+        match pushed {
+            Pushed::Queued { wake } => {
+                shared.counters.events.fetch_add(1, Ordering::Relaxed);
+                if wake {
+                    shared.wake.notify_one();
+                }
+                None
+            }
+            Pushed::Full => {
+                Some(
+                    self.drop_record(DropReason::QueueFull, WarningKind::QueueFull, || {
+                        format!(
+                    "the log queue is full ({} bytes queued or in flight); dropping events \
+                     (see max_queue_bytes and overflow)",
+                    shared.config.max_queue_bytes
+                )
+                    }),
+                )
+            }
+        }
+    }
+
+    fn drop_record(
+        &self,
+        reason: DropReason,
+        kind: WarningKind,
+        message: impl FnOnce() -> String,
+    ) -> LogOutcome {
+        let shared = self;
+        shared.counters.drop_events(reason, 1);
+        shared.warner.warn(kind, message);
+        LogOutcome::Dropped(reason)
     }
 }
 

@@ -43,6 +43,11 @@ mod error;
 mod front;
 mod guard;
 mod handle;
+#[cfg_attr(
+    not(any(feature = "log", feature = "tracing")),
+    path = "ingest_none.rs"
+)]
+mod ingest;
 pub mod limits;
 mod queue;
 mod record;

@@ -201,6 +201,12 @@ impl StreamNameTemplate {
         self.parts.iter().all(|p| matches!(p, Part::Text(_)))
     }
 
+    /// Whether the name depends on the logging thread (`{thread_name}`).
+    #[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
+    pub(crate) fn uses_thread_name(&self) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::ThreadName))
+    }
+
     /// Renders the stream name for one event into `out` (cleared first); the result is always
     /// a name the service accepts.
     pub fn render_into(&self, out: &mut String, ctx: &RenderContext<'_>) {

@@ -19,9 +19,11 @@ use crate::batch::{Batch, BatchLimits};
 use crate::config::Config;
 use crate::deliver::Delivery;
 use crate::error::{FlushError, SetupError, StartError};
+use crate::ingest::Drainer;
 use crate::queue::Queues;
 use crate::send::Sender;
 use crate::stats::{Counters, DropReason};
+use crate::template::RenderContext;
 use crate::warn::{Warner, WarningKind};
 
 /// Accepting records.
@@ -50,6 +52,11 @@ pub(crate) struct Shared {
     /// Wakes the worker: a queue got its first event or filled up.
     pub(crate) wake: Notify,
     pub(crate) state: AtomicU8,
+    /// The stream name when the template has no per-event placeholder.
+    pub(crate) constant_stream: Option<Arc<str>>,
+    /// Events the `log` and `tracing` front ends handed over, not yet rendered.
+    #[cfg(any(feature = "log", feature = "tracing"))]
+    pub(crate) ingest: crate::ingest::Ingest,
 }
 
 impl Shared {
@@ -58,7 +65,18 @@ impl Shared {
             max_bytes: config.max_batch_size,
             max_count: config.max_batch_count,
         };
+        let constant_stream = config.log_stream_name.is_constant().then(|| {
+            let ctx = RenderContext {
+                logger_name: "",
+                thread_name: Some(""),
+                timestamp_ms: 0,
+            };
+            Arc::from(config.log_stream_name.render(&ctx))
+        });
         Shared {
+            #[cfg(any(feature = "log", feature = "tracing"))]
+            ingest: crate::ingest::Ingest::new(&config),
+            constant_stream,
             queues: Queues::new(limits, config.max_queue_bytes),
             counters: Counters::default(),
             warner: Warner::new(config.warnings.clone()),
@@ -262,6 +280,7 @@ async fn run(
     let permits = Arc::new(Semaphore::new(shared.config.max_concurrent_requests));
     let interval = shared.config.send_interval;
     let mut next_due: Option<Instant> = None;
+    let mut drainer = Drainer::new();
     loop {
         let mut force = false;
         let mut flush = None;
@@ -271,13 +290,16 @@ async fn run(
                 None => std::future::pending().await,
             }
         };
+        let mut drain_wake = None;
         tokio::select! {
             _ = shared.wake.notified() => {}
             _ = sleep => {}
+            wake = drainer.next(&shared) => drain_wake = Some(wake),
             message = control.recv() => match message {
                 Some(Control::Flush { timeout, reply }) => {
                     force = true;
                     flush = Some((timeout, reply));
+                    drainer.drain_all(&shared).await;
                 }
                 Some(Control::SetupGroup { reply }) => {
                     let delivery = delivery.clone();
@@ -286,18 +308,20 @@ async fn run(
                     });
                 }
                 Some(Control::Shutdown { timeout, reply }) => {
-                    let result = shut_down(&shared, &delivery, &permits, timeout).await;
+                    let result =
+                        shut_down(&shared, &delivery, &permits, &mut drainer, timeout).await;
                     reply.send(result);
                     return;
                 }
                 None => {
                     // Every handle is gone without a shutdown: deliver what is left.
                     let timeout = shared.config.shutdown_timeout;
-                    let _ = shut_down(&shared, &delivery, &permits, timeout).await;
+                    let _ = shut_down(&shared, &delivery, &permits, &mut drainer, timeout).await;
                     return;
                 }
             },
         }
+        drainer.after_wake(&shared, drain_wake);
         let (batches, due) = shared.queues.take_due(Instant::now(), interval, force);
         next_due = due;
         for batch in batches {
@@ -342,6 +366,7 @@ async fn shut_down(
     shared: &Arc<Shared>,
     delivery: &Arc<Delivery>,
     permits: &Arc<Semaphore>,
+    drainer: &mut Drainer,
     timeout: Duration,
 ) -> Result<(), FlushError> {
     shared.state.store(STOPPING, Ordering::SeqCst);
@@ -350,6 +375,7 @@ async fn shut_down(
     // Records that passed the state check just before it changed may still arrive: loop until
     // the queues stay empty.
     loop {
+        drainer.drain_all(shared).await;
         let (batches, _) = shared.queues.take_due(Instant::now(), Duration::ZERO, true);
         let sent_any = !batches.is_empty();
         for batch in batches {

@@ -70,6 +70,8 @@ fn global_subscriber_at_trace_ships_only_the_application_events() {
         .init();
 
     tracing::info!(target: "app", "{}", "too long ".repeat(300));
+    // The worker renders the event, finds it too long and warns, on its own thread.
+    handle.flush(FLUSH).unwrap();
     assert_eq!(
         census.from_sink.load(Ordering::Relaxed),
         1,

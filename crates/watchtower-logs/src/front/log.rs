@@ -29,14 +29,14 @@
 //! ```
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::SystemTime;
 
 use ::log::kv::{self, Key, Value, VisitSource, VisitValue};
 use ::log::{LevelFilter, Log, Metadata, Record as LogRecord, SetLoggerError};
 
-use super::{entered, millis, must_skip_thread, render, EventParts, FieldValue, Fields};
-use crate::{Config, Handle, Record, StartError, WorkerGuard};
+use super::{entered, millis, must_skip_thread, FieldValue, Fields, LevelName, PendingEvent, Span};
+use crate::{Config, Handle, StartError, WorkerGuard};
 
 pub use super::{is_skipped_target, Format, SKIPPED_TARGETS};
 
@@ -194,29 +194,34 @@ impl CloudWatchLogger {
         Ok(())
     }
 
-    /// Renders `record` as this logger's format would, at `time_ms`.
-    fn render(&self, record: &LogRecord<'_>, time_ms: i64) -> String {
+    /// Captures `record` into `text` for the worker to render.
+    fn capture(&self, record: &LogRecord<'_>, time_ms: i64, text: &mut String) -> PendingEvent {
         let mut fields = Fields::default();
         let _ = record.key_values().visit(&mut KvVisitor(&mut fields));
         let args = record.args();
-        let formatted;
-        let message = match args.as_str() {
-            Some(s) => s,
+        let start = text.len();
+        match args.as_str() {
+            Some(s) => text.push_str(s),
             None => {
-                formatted = args.to_string();
-                &formatted
+                let _ = text.write_fmt(*args);
             }
-        };
-        let parts = EventParts {
+        }
+        let message = Span::since(text, start);
+        let target = Span::push(text, record.target());
+        let file = record
+            .file()
+            .filter(|_| self.file)
+            .map(|file| Span::push(text, file));
+        let line = record.line().filter(|_| self.line);
+        PendingEvent::new(
             time_ms,
-            level: level_str(record.level()),
-            target: record.target(),
+            self.format,
+            level_name(record.level()),
+            target,
             message,
-            fields: &fields,
-            file: if self.file { record.file() } else { None },
-            line: if self.line { record.line() } else { None },
-        };
-        render(self.format, &parts, None)
+        )
+        .with_fields(fields)
+        .with_location(file, line)
     }
 }
 
@@ -235,13 +240,12 @@ impl Log for CloudWatchLogger {
         }
         // The record's time: taken before any formatting.
         let time_ms = millis(SystemTime::now());
-        let text = self.render(record, time_ms);
+        // Only captured here; the worker renders it (see `crate::ingest`).
+        let shared = self.handle.shared();
         entered(|| {
-            self.handle.log(
-                Record::new(text)
-                    .logger_name(record.target())
-                    .timestamp_millis(time_ms),
-            )
+            shared
+                .ingest
+                .hand_over(shared, |text| Some(self.capture(record, time_ms, text)))
         });
     }
 
@@ -255,13 +259,13 @@ impl Log for CloudWatchLogger {
     }
 }
 
-fn level_str(level: ::log::Level) -> &'static str {
+fn level_name(level: ::log::Level) -> LevelName {
     match level {
-        ::log::Level::Error => "ERROR",
-        ::log::Level::Warn => "WARN",
-        ::log::Level::Info => "INFO",
-        ::log::Level::Debug => "DEBUG",
-        ::log::Level::Trace => "TRACE",
+        ::log::Level::Error => LevelName::Error,
+        ::log::Level::Warn => LevelName::Warn,
+        ::log::Level::Info => LevelName::Info,
+        ::log::Level::Debug => LevelName::Debug,
+        ::log::Level::Trace => LevelName::Trace,
     }
 }
 

@@ -39,20 +39,21 @@
 //! ```
 
 use std::borrow::Cow;
-use std::fmt;
+use std::cell::Cell;
+use std::fmt::{self, Write as _};
 use std::time::SystemTime;
 
 use ::tracing_core::field::{Field, Visit};
 use ::tracing_core::span::{Attributes, Id, Record as SpanRecord};
-use ::tracing_core::{Event, Level, Subscriber};
+use ::tracing_core::{Event, Level, Metadata, Subscriber};
 use ::tracing_subscriber::layer::{Context, Layer};
 use ::tracing_subscriber::registry::LookupSpan;
 
 use super::{
-    entered, json_span, millis, must_skip_thread, plain_span, render, EventParts, FieldValue,
-    Fields,
+    entered, json_span, millis, must_skip_thread, plain_span, FieldValue, Fields, LevelName,
+    PendingEvent, Span,
 };
-use crate::{Config, Handle, Record, StartError, WorkerGuard};
+use crate::{Config, Handle, StartError, WorkerGuard};
 
 pub use super::{is_skipped_target, Format, SKIPPED_TARGETS};
 
@@ -142,14 +143,21 @@ impl CloudWatchLayer {
         &self.handle
     }
 
-    fn render_spans<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>) -> Option<String>
+    /// Appends the current spans (see [`render`](super::render)) to `text`; `None` when
+    /// spans are off.
+    fn render_spans<S>(
+        &self,
+        event: &Event<'_>,
+        ctx: &Context<'_, S>,
+        text: &mut String,
+    ) -> Option<Span>
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         if !self.spans {
             return None;
         }
-        let mut out = String::new();
+        let start = text.len();
         if let Some(scope) = ctx.event_scope(event) {
             for (i, span) in scope.from_root().enumerate() {
                 let extensions = span.extensions();
@@ -157,15 +165,74 @@ impl CloudWatchLayer {
                 match self.format {
                     Format::Json => {
                         if i > 0 {
-                            out.push(',');
+                            text.push(',');
                         }
-                        json_span(&mut out, span.name(), fields);
+                        json_span(text, span.name(), fields);
                     }
-                    Format::Plain => plain_span(&mut out, span.name(), fields),
+                    Format::Plain => plain_span(text, span.name(), fields),
                 }
             }
         }
-        Some(out)
+        Some(Span::since(text, start))
+    }
+
+    /// Captures `event` into `text` for the worker to render; `None` when it must not be
+    /// shipped (a bridged `log` record from a skipped target).
+    fn capture<S>(
+        &self,
+        event: &Event<'_>,
+        ctx: &Context<'_, S>,
+        time_ms: i64,
+        bridged: bool,
+        text: &mut String,
+    ) -> Option<PendingEvent>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let meta = event.metadata();
+        let mut fields = Fields::default();
+        let mut visitor = FieldVisitor::new(&mut fields, Some(text));
+        visitor.bridged = bridged;
+        event.record(&mut visitor);
+        let FieldVisitor {
+            message,
+            log_target,
+            log_module_path,
+            log_file,
+            log_line,
+            ..
+        } = visitor;
+        if bridged
+            && (log_target.as_deref().is_some_and(is_skipped_target)
+                || log_module_path.as_deref().is_some_and(is_skipped_target))
+        {
+            return None;
+        }
+        let message = message.unwrap_or_else(|| Span::since(text, text.len()));
+        let target = Span::push(text, log_target.as_deref().unwrap_or(meta.target()));
+        // For bridged records, the record's own location (the event's is tracing-log's).
+        let file = if !self.file {
+            None
+        } else if let Some(file) = log_file.filter(|_| bridged) {
+            Some(Span::push(text, &file))
+        } else {
+            meta.file().map(|file| Span::push(text, file))
+        };
+        let line = if !self.line {
+            None
+        } else if bridged {
+            log_line.or(meta.line())
+        } else {
+            meta.line()
+        };
+        let spans = self.render_spans(event, ctx, text);
+        let level = level_name(*meta.level());
+        Some(
+            PendingEvent::new(time_ms, self.format, level, target, message)
+                .with_fields(fields)
+                .with_spans(spans)
+                .with_location(file, line),
+        )
     }
 }
 
@@ -182,7 +249,7 @@ where
         }
         let Some(span) = ctx.span(id) else { return };
         let mut fields = Fields::default();
-        attrs.record(&mut FieldVisitor::new(&mut fields));
+        attrs.record(&mut FieldVisitor::new(&mut fields, None));
         // `replace`, not `insert`: two of these layers in one subscriber share the fields.
         span.extensions_mut().replace(SpanFields(fields));
     }
@@ -194,7 +261,7 @@ where
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(SpanFields(fields)) = extensions.get_mut::<SpanFields>() {
-            values.record(&mut FieldVisitor::new(fields));
+            values.record(&mut FieldVisitor::new(fields, None));
         }
     }
 
@@ -209,74 +276,56 @@ where
         let bridged = meta.target() == "log";
         // The module path too: an event emitted from inside the SDK or the HTTP stack under
         // another target is theirs all the same.
-        if !bridged
-            && (is_skipped_target(meta.target())
-                || meta.module_path().is_some_and(is_skipped_target))
-        {
+        if !bridged && skips_callsite(meta) {
             return;
         }
-        let mut fields = Fields::default();
-        let mut visitor = FieldVisitor::new(&mut fields);
-        visitor.bridged = bridged;
-        event.record(&mut visitor);
-        let FieldVisitor {
-            message,
-            log_target,
-            log_module_path,
-            log_file,
-            log_line,
-            ..
-        } = visitor;
-        let target = log_target.as_deref().unwrap_or(meta.target());
-        if bridged
-            && (is_skipped_target(target)
-                || log_module_path.as_deref().is_some_and(is_skipped_target))
-        {
-            return;
-        }
-        // For bridged records, the record's own location (the event's is tracing-log's).
-        let file = if !self.file {
-            None
-        } else if bridged {
-            log_file.as_deref().or(meta.file())
-        } else {
-            meta.file()
-        };
-        let line = if !self.line {
-            None
-        } else if bridged {
-            log_line.or(meta.line())
-        } else {
-            meta.line()
-        };
-        let spans = self.render_spans(event, &ctx);
-        let parts = EventParts {
-            time_ms,
-            level: level_str(*meta.level()),
-            target,
-            message: message.as_deref().unwrap_or(""),
-            fields: &fields,
-            file,
-            line,
-        };
-        let text = render(self.format, &parts, spans.as_deref());
+        // Only captured here; the worker renders it (see `crate::ingest`).
+        let shared = self.handle.shared();
         entered(|| {
-            self.handle.log(
-                Record::new(text)
-                    .logger_name(target)
-                    .timestamp_millis(time_ms),
-            )
+            shared.ingest.hand_over(shared, |text| {
+                self.capture(event, &ctx, time_ms, bridged, text)
+            })
         });
     }
 }
 
-fn level_str(level: Level) -> &'static str {
+/// How many callsites each thread remembers the skip decision of.
+const CALLSITE_SLOTS: usize = 64;
+
+thread_local! {
+    /// Skip decisions by callsite (the address of its `&'static Metadata`), direct-mapped.
+    static CALLSITES: [Cell<(usize, bool)>; CALLSITE_SLOTS] =
+        const { [const { Cell::new((0, false)) }; CALLSITE_SLOTS] };
+}
+
+/// Whether events of this callsite are never shipped: its target or module path is in
+/// [`SKIPPED_TARGETS`]. Decided once per callsite and thread, not per event.
+fn skips_callsite(meta: &'static Metadata<'static>) -> bool {
+    let decide =
+        || is_skipped_target(meta.target()) || meta.module_path().is_some_and(is_skipped_target);
+    let key = std::ptr::from_ref(meta) as usize;
+    CALLSITES
+        .try_with(|slots| {
+            let slot = &slots[(key >> 4) % CALLSITE_SLOTS];
+            match slot.get() {
+                (k, skip) if k == key => skip,
+                _ => {
+                    let skip = decide();
+                    slot.set((key, skip));
+                    skip
+                }
+            }
+        })
+        .unwrap_or_else(|_| decide())
+}
+
+fn level_name(level: Level) -> LevelName {
     match level {
-        Level::ERROR => "ERROR",
-        Level::WARN => "WARN",
-        Level::INFO => "INFO",
-        Level::DEBUG => "DEBUG",
-        Level::TRACE => "TRACE",
+        Level::ERROR => LevelName::Error,
+        Level::WARN => LevelName::Warn,
+        Level::INFO => LevelName::Info,
+        Level::DEBUG => LevelName::Debug,
+        Level::TRACE => LevelName::Trace,
     }
 }
 
@@ -286,8 +335,11 @@ fn level_str(level: Level) -> &'static str {
 /// `log`) the `log.*` fields go to their own slots.
 struct FieldVisitor<'a> {
     fields: &'a mut Fields,
+    /// Where the message goes (events); `None` keeps it as a field (spans).
+    text: Option<&'a mut String>,
     bridged: bool,
-    message: Option<String>,
+    /// Where the message is in `text`.
+    message: Option<Span>,
     log_target: Option<String>,
     log_module_path: Option<String>,
     log_file: Option<String>,
@@ -295,9 +347,10 @@ struct FieldVisitor<'a> {
 }
 
 impl<'a> FieldVisitor<'a> {
-    fn new(fields: &'a mut Fields) -> Self {
+    fn new(fields: &'a mut Fields, text: Option<&'a mut String>) -> Self {
         FieldVisitor {
             fields,
+            text,
             bridged: false,
             message: None,
             log_target: None,
@@ -309,15 +362,13 @@ impl<'a> FieldVisitor<'a> {
 
     fn put(&mut self, field: &Field, value: FieldValue) {
         let name = field.name();
-        if name == "message" {
-            self.message = Some(match value {
-                FieldValue::Str(s) => s,
-                other => {
-                    let mut s = String::new();
-                    super::plain_value(&mut s, &other);
-                    s
-                }
-            });
+        if let Some(text) = self.text.as_deref_mut().filter(|_| name == "message") {
+            let start = text.len();
+            match value {
+                FieldValue::Str(s) => text.push_str(&s),
+                other => super::plain_value(text, &other),
+            }
+            self.message = Some(Span::since(text, start));
             return;
         }
         if self.bridged {
@@ -376,6 +427,14 @@ impl Visit for FieldVisitor<'_> {
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
+        if let Some(text) = self
+            .text
+            .as_deref_mut()
+            .filter(|_| field.name() == "message")
+        {
+            self.message = Some(Span::push(text, value));
+            return;
+        }
         self.put(field, FieldValue::Str(value.to_owned()));
     }
 
@@ -384,6 +443,17 @@ impl Visit for FieldVisitor<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        // The message (usually `format_args!`) is written straight into the buffer.
+        if let Some(text) = self
+            .text
+            .as_deref_mut()
+            .filter(|_| field.name() == "message")
+        {
+            let start = text.len();
+            let _ = write!(text, "{value:?}");
+            self.message = Some(Span::since(text, start));
+            return;
+        }
         self.put(field, FieldValue::Str(format!("{value:?}")));
     }
 }
@@ -394,10 +464,10 @@ mod tests {
 
     #[test]
     fn levels_are_upper_case_names() {
-        assert_eq!(level_str(Level::ERROR), "ERROR");
-        assert_eq!(level_str(Level::WARN), "WARN");
-        assert_eq!(level_str(Level::INFO), "INFO");
-        assert_eq!(level_str(Level::DEBUG), "DEBUG");
-        assert_eq!(level_str(Level::TRACE), "TRACE");
+        assert_eq!(level_name(Level::ERROR).as_str(), "ERROR");
+        assert_eq!(level_name(Level::WARN).as_str(), "WARN");
+        assert_eq!(level_name(Level::INFO).as_str(), "INFO");
+        assert_eq!(level_name(Level::DEBUG).as_str(), "DEBUG");
+        assert_eq!(level_name(Level::TRACE).as_str(), "TRACE");
     }
 }

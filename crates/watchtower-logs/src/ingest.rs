@@ -1,0 +1,426 @@
+//! The hand-off from the `log` and `tracing` front ends to the worker: one buffer per logging
+//! thread.
+//!
+//! Rendering an event (JSON escaping, the timestamp, the stream name) and queueing it under the
+//! queues' shared lock cost several times more than capturing it. So the front ends only
+//! capture, on the logging thread: the time, the level, the target, the formatted message and
+//! the fields, appended to a buffer that belongs to the thread ([`Ingest::hand_over`]). Its lock
+//! is uncontended but for the worker, which takes whole buffers every [`DRAIN_INTERVAL`] while
+//! events come in (at once when a buffer holds a batch's worth, and on flush and shutdown),
+//! then renders the events and queues them as [`Handle::log`](crate::Handle::log) does
+//! ([`Ingest::drain`]). Each thread's events keep their order.
+//!
+//! Buffered events count against `max_queue_bytes`: a thread reserves room by the chunk before
+//! it buffers. When the queues are too full to grant a chunk, or the overflow policy is
+//! [`Block`](crate::OverflowPolicy::Block) (the worker must never wait for room), the front end
+//! renders and queues on its own thread instead, where the overflow policy applies exactly.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::config::{Config, OverflowPolicy};
+use crate::front::{PendingEvent, Span};
+use crate::handle::Accept;
+use crate::worker::{Shared, RUNNING};
+
+use tokio::task::JoinHandle;
+
+/// How often the worker takes the buffers while events come in.
+pub(crate) const DRAIN_INTERVAL: Duration = Duration::from_millis(5);
+
+/// After this many drains that found nothing, the worker stops draining on a timer until the
+/// next event wakes it (~100 ms of idleness).
+pub(crate) const IDLE_DRAINS: u32 = 20;
+
+/// Bytes counted per buffered event on top of its captured text: the service's 26 plus the
+/// JSON around the message.
+const EVENT_ESTIMATE: usize = 26 + 96;
+
+/// The largest reservation a thread takes at once.
+const MAX_CHUNK: usize = 256 * 1024;
+
+/// A block of a buffer holds this many events, or about this much text: a buffer grows by
+/// blocks, never by copying what it holds.
+const BLOCK_EVENTS: usize = 1024;
+const BLOCK_TEXT: usize = 128 * 1024;
+
+/// Emptied blocks a buffer keeps for reuse (their memory is warm; fresh memory page-faults).
+const MAX_SPARE_BLOCKS: usize = 32;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// This thread's buffers, one per running shipper it has logged to.
+    static BUFFERS: RefCell<Vec<Arc<ThreadBuffer>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Captured events and the text their messages, fields and names point into.
+#[derive(Debug)]
+struct Block {
+    text: String,
+    events: Vec<PendingEvent>,
+}
+
+impl Block {
+    fn new() -> Self {
+        Block {
+            text: String::with_capacity(BLOCK_TEXT),
+            events: Vec::with_capacity(BLOCK_EVENTS),
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.events.len() >= BLOCK_EVENTS || self.text.len() >= BLOCK_TEXT
+    }
+}
+
+/// Renders and queues every event of `blocks`, in order.
+fn log_all(blocks: &[Block], shared: &Shared, accept: Accept) {
+    for block in blocks {
+        for event in &block.events {
+            event.log(&block.text, shared, accept);
+        }
+    }
+}
+
+/// The per-thread buffers of one shipper.
+#[derive(Debug)]
+pub(crate) struct Ingest {
+    id: u64,
+    /// False with the `Block` policy: every event is then queued on its own thread.
+    enabled: bool,
+    /// Whether the stream name template needs the logging thread's name.
+    thread_name: bool,
+    buffers: Mutex<Vec<Arc<ThreadBuffer>>>,
+    /// The worker drains on a timer (or a thread has already woken it).
+    armed: AtomicBool,
+    /// Bytes reserved by all buffers (used or not).
+    reserved: AtomicUsize,
+    chunk: usize,
+    max_bytes: usize,
+    /// A buffer holding this many events or bytes wakes the worker at once.
+    full_count: usize,
+    full_bytes: usize,
+}
+
+#[derive(Debug)]
+struct ThreadBuffer {
+    ingest_id: u64,
+    state: Mutex<BufferState>,
+}
+
+#[derive(Debug, Default)]
+struct BufferState {
+    /// The events, oldest first; new ones go to the last block.
+    blocks: Vec<Block>,
+    /// Emptied blocks kept for reuse.
+    spare: Vec<Block>,
+    events: usize,
+    /// Bytes this buffer reserved, and how many of them its events use.
+    reserved: usize,
+    used: usize,
+    /// Already woke the worker for being full.
+    nudged: bool,
+}
+
+impl ThreadBuffer {
+    fn lock(&self) -> MutexGuard<'_, BufferState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl BufferState {
+    /// The block new events go to.
+    fn current(&mut self) -> &mut Block {
+        if self.blocks.last().is_none_or(Block::is_full) {
+            let block = self.spare.pop().unwrap_or_else(Block::new);
+            self.blocks.push(block);
+        }
+        let last = self.blocks.len() - 1;
+        &mut self.blocks[last]
+    }
+}
+
+impl Ingest {
+    pub(crate) fn new(config: &Config) -> Self {
+        Ingest {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            enabled: !matches!(config.overflow, OverflowPolicy::Block { .. }),
+            thread_name: config.log_stream_name.uses_thread_name(),
+            buffers: Mutex::new(Vec::new()),
+            armed: AtomicBool::new(false),
+            reserved: AtomicUsize::new(0),
+            chunk: (config.max_queue_bytes / 32).min(MAX_CHUNK),
+            max_bytes: config.max_queue_bytes,
+            full_count: config.max_batch_count,
+            full_bytes: config.max_batch_size,
+        }
+    }
+
+    /// Whether any thread has handed events over yet.
+    pub(crate) fn has_buffers(&self) -> bool {
+        !self.lock_buffers().is_empty()
+    }
+
+    /// Whether the worker should drain on a timer.
+    pub(crate) fn is_armed(&self) -> bool {
+        self.armed.load(Ordering::SeqCst)
+    }
+
+    /// Hands one event to the worker. `capture` appends the event's text to `text` and returns
+    /// the event pointing into it, or `None` to log nothing (its text is then discarded).
+    pub(crate) fn hand_over(
+        &self,
+        shared: &Shared,
+        capture: impl FnOnce(&mut String) -> Option<PendingEvent>,
+    ) {
+        let mut capture = Some(capture);
+        if self.enabled && shared.state.load(Ordering::Relaxed) == RUNNING {
+            // Fails while the thread is exiting (its buffers are gone) or when re-entered.
+            let _ = BUFFERS.try_with(|list| {
+                let Ok(mut list) = list.try_borrow_mut() else {
+                    return;
+                };
+                let buffer = match list.iter().position(|b| b.ingest_id == self.id) {
+                    Some(i) => &list[i],
+                    None => {
+                        // Forget the buffers of shippers that are gone.
+                        list.retain(|b| Arc::strong_count(b) > 1);
+                        let buffer = Arc::new(ThreadBuffer {
+                            ingest_id: self.id,
+                            state: Mutex::new(BufferState::default()),
+                        });
+                        self.lock_buffers().push(buffer.clone());
+                        list.push(buffer);
+                        &list[list.len() - 1]
+                    }
+                };
+                if let Some(capture) = capture.take() {
+                    self.push(shared, buffer, capture);
+                }
+            });
+        }
+        if let Some(capture) = capture {
+            // Not buffered: render and queue now, on this thread.
+            let mut text = String::new();
+            if let Some(event) = self.capture(&mut text, capture) {
+                event.log(&text, shared, Accept::IfRunning);
+            }
+        }
+    }
+
+    fn capture(
+        &self,
+        text: &mut String,
+        capture: impl FnOnce(&mut String) -> Option<PendingEvent>,
+    ) -> Option<PendingEvent> {
+        let start = text.len();
+        let Some(mut event) = capture(text) else {
+            text.truncate(start);
+            return None;
+        };
+        if self.thread_name {
+            let current = std::thread::current();
+            event.set_thread_name(Span::push(text, current.name().unwrap_or("unnamed")));
+        }
+        Some(event)
+    }
+
+    fn push(
+        &self,
+        shared: &Shared,
+        buffer: &ThreadBuffer,
+        capture: impl FnOnce(&mut String) -> Option<PendingEvent>,
+    ) {
+        let mut state = buffer.lock();
+        let block = state.current();
+        let start = block.text.len();
+        let Some(event) = self.capture(&mut block.text, capture) else {
+            return;
+        };
+        let size = block.text.len() - start + EVENT_ESTIMATE;
+        block.events.push(event);
+        state.events += 1;
+        if state.used + size > state.reserved && !self.reserve(shared, &mut state, size) {
+            // No room to buffer: queue this thread's events now, in order, where the overflow
+            // policy decides.
+            let blocks = self.take(&mut state);
+            drop(state);
+            log_all(&blocks, shared, Accept::Always);
+            self.recycle(buffer, blocks);
+            return;
+        }
+        state.used += size;
+        let full =
+            !state.nudged && (state.events >= self.full_count || state.used >= self.full_bytes);
+        state.nudged |= full;
+        drop(state);
+        if full || (!self.armed.load(Ordering::SeqCst) && !self.armed.swap(true, Ordering::SeqCst))
+        {
+            shared.wake.notify_one();
+        }
+        // Shutdown started meanwhile, and the worker may have drained for the last time: what
+        // is still here is logged after shutdown, and counted so.
+        if shared.state.load(Ordering::SeqCst) != RUNNING {
+            let blocks = self.take(&mut buffer.lock());
+            log_all(&blocks, shared, Accept::IfRunning);
+        }
+    }
+
+    /// Reserves room for at least `size` more bytes in `state`; false when the queues are too
+    /// full.
+    fn reserve(&self, shared: &Shared, state: &mut BufferState, size: usize) -> bool {
+        let chunk = self.chunk.max(size);
+        let held = shared.counters.queued_bytes.load(Ordering::Relaxed) as usize;
+        let before = self.reserved.fetch_add(chunk, Ordering::Relaxed);
+        if held + before + chunk > self.max_bytes {
+            self.reserved.fetch_sub(chunk, Ordering::Relaxed);
+            return false;
+        }
+        state.reserved += chunk;
+        true
+    }
+
+    /// Takes a buffer's events and gives back the room they used.
+    fn take(&self, state: &mut BufferState) -> Vec<Block> {
+        let blocks = std::mem::take(&mut state.blocks);
+        state.events = 0;
+        self.reserved.fetch_sub(state.used, Ordering::Relaxed);
+        state.reserved -= state.used;
+        state.used = 0;
+        state.nudged = false;
+        blocks
+    }
+
+    /// Keeps emptied blocks for the thread's next events.
+    fn recycle(&self, buffer: &ThreadBuffer, blocks: Vec<Block>) {
+        let mut reusable: Vec<Block> = blocks
+            .into_iter()
+            .filter(|b| b.text.capacity() <= 2 * BLOCK_TEXT)
+            .take(MAX_SPARE_BLOCKS)
+            .collect();
+        for block in &mut reusable {
+            block.text.clear();
+            block.events.clear();
+        }
+        let mut state = buffer.lock();
+        let room = MAX_SPARE_BLOCKS.saturating_sub(state.spare.len());
+        reusable.truncate(room);
+        state.spare.append(&mut reusable);
+    }
+
+    fn lock_buffers(&self) -> MutexGuard<'_, Vec<Arc<ThreadBuffer>>> {
+        self.buffers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Worker side: takes every buffer, renders and queues its events (even while shutting
+    /// down: they were logged before). Returns how many events it queued.
+    pub(crate) fn drain(&self, shared: &Shared) -> usize {
+        let mut taken = Vec::new();
+        self.lock_buffers().retain(|buffer| {
+            let mut state = buffer.lock();
+            if state.events > 0 {
+                taken.push((buffer.clone(), self.take(&mut state)));
+            }
+            // Only this list holds it: its thread has exited.
+            let gone = Arc::strong_count(buffer) == 1;
+            if gone {
+                self.reserved.fetch_sub(state.reserved, Ordering::Relaxed);
+                state.reserved = 0;
+            }
+            !gone
+        });
+        let mut events = 0;
+        for (buffer, blocks) in taken {
+            events += blocks.iter().map(|b| b.events.len()).sum::<usize>();
+            log_all(&blocks, shared, Accept::Always);
+            self.recycle(&buffer, blocks);
+        }
+        events
+    }
+}
+
+/// The worker's side of the hand-off: drains run on the runtime's blocking thread, beside the
+/// requests in flight, one at a time. While events come in, a drain starts as soon as the
+/// last one queued something, or every [`DRAIN_INTERVAL`]; after [`IDLE_DRAINS`] empty ones
+/// the worker waits for a logging thread to wake it.
+#[derive(Debug, Default)]
+pub(crate) struct Drainer {
+    running: Option<JoinHandle<usize>>,
+    idle: u32,
+}
+
+/// Why [`Drainer::next`] returned.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DrainWake {
+    /// The running drain finished, having queued this many events.
+    Finished(usize),
+    /// The timer for the next drain ran out.
+    Tick,
+}
+
+impl Drainer {
+    pub(crate) fn new() -> Self {
+        Drainer::default()
+    }
+
+    /// Completes when the running drain finishes or, while events come in and none runs, when
+    /// the next one is due. Cancel-safe.
+    pub(crate) async fn next(&mut self, shared: &Shared) -> DrainWake {
+        match &mut self.running {
+            Some(handle) => {
+                let queued = handle.await.unwrap_or(0);
+                self.running = None;
+                DrainWake::Finished(queued)
+            }
+            None if shared.ingest.is_armed() => {
+                tokio::time::sleep(DRAIN_INTERVAL).await;
+                DrainWake::Tick
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Called after every wake-up of the worker with what [`next`](Self::next) returned, if
+    /// it was the reason: starts a drain when one is due.
+    pub(crate) fn after_wake(&mut self, shared: &Arc<Shared>, wake: Option<DrainWake>) {
+        let ingest = &shared.ingest;
+        match wake {
+            Some(DrainWake::Finished(0)) => {
+                self.idle += 1;
+                if self.idle >= IDLE_DRAINS && ingest.is_armed() {
+                    ingest.armed.store(false, Ordering::SeqCst);
+                    // An event buffered just before the store saw the flag set and did not
+                    // wake us.
+                    if ingest.drain(shared) > 0 {
+                        self.idle = 0;
+                        ingest.armed.store(true, Ordering::SeqCst);
+                    }
+                }
+                return;
+            }
+            Some(DrainWake::Finished(_)) => self.idle = 0,
+            // A timer, a logging thread's wake-up, or anything else.
+            Some(DrainWake::Tick) | None => {}
+        }
+        if self.running.is_none() && ingest.has_buffers() {
+            let shared = shared.clone();
+            self.running = Some(tokio::task::spawn_blocking(move || {
+                shared.ingest.drain(&shared)
+            }));
+        }
+    }
+
+    /// Queues everything handed over before the call (for flush and shutdown).
+    pub(crate) async fn drain_all(&mut self, shared: &Arc<Shared>) {
+        if let Some(handle) = self.running.take() {
+            let _ = handle.await;
+        }
+        if shared.ingest.has_buffers() {
+            let shared = shared.clone();
+            let _ = tokio::task::spawn_blocking(move || shared.ingest.drain(&shared)).await;
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The front ends hand events to the worker through per-thread buffers (`src/ingest.rs`):
+//! the worker renders them later. These tests check what that must not change: events of
+//! threads that have exited and events nobody flushed still arrive (by the deadline), each
+//! thread's order is kept, `{thread_name}` is the logging thread's name (not the worker's), a
+//! burst beyond the queue bound is dropped and counted (never lost silently), the `Block`
+//! policy still waits, and an event after shutdown is counted.
+#![cfg(all(feature = "tracing", feature = "log"))]
+
+mod support;
+
+use std::time::Duration;
+
+use tracing::Dispatch;
+use tracing_subscriber::prelude::*;
+use watchtower_logs::tracing::CloudWatchLayer;
+use watchtower_logs::{DropReason, OverflowPolicy, WorkerGuard};
+
+use support::{config, json, FLUSH};
+use watchtower_testkit::{shared_moto, wait_until, MotoLease};
+
+/// A subscriber with only our layer, for `dispatcher::with_default` on any thread.
+fn dispatch(layer: CloudWatchLayer) -> Dispatch {
+    Dispatch::new(tracing_subscriber::registry().with(layer))
+}
+
+fn start(builder: watchtower_logs::ConfigBuilder) -> (CloudWatchLayer, WorkerGuard) {
+    watchtower_logs::tracing::layer(builder.build().unwrap()).unwrap()
+}
+
+/// Each thread's events, by the `seq` field, in the order CloudWatch returned them.
+fn sequences(moto: &MotoLease, group: &str, threads: usize) -> Vec<Vec<u64>> {
+    let mut by_thread = vec![Vec::new(); threads];
+    for (_, event) in moto.all_events(group) {
+        let v = json(&event);
+        let t = v["fields"]["thread"].as_u64().unwrap() as usize;
+        by_thread[t].push(v["fields"]["seq"].as_u64().unwrap());
+    }
+    by_thread
+}
+
+#[test]
+fn events_of_exited_threads_arrive_by_the_deadline_in_order_without_a_flush() {
+    let moto = shared_moto();
+    let group = "hand-off-deadline";
+    const THREADS: usize = 4;
+    const EACH: u64 = 500;
+    let (layer, _guard) = start(config(&moto, group).send_interval(Duration::from_millis(300)));
+    let handle = layer.handle().clone();
+    let dispatch = dispatch(layer);
+    let threads: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let dispatch = dispatch.clone();
+            std::thread::spawn(move || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    for seq in 0..EACH {
+                        tracing::info!(target: "app", thread = t, seq, "event");
+                    }
+                })
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // No flush: the threads are gone, and only the deadline can send their events.
+    let total = THREADS * EACH as usize;
+    assert!(
+        wait_until(FLUSH, || moto.all_events(group).len() >= total),
+        "{} of {total} events arrived",
+        moto.all_events(group).len()
+    );
+    let expected: Vec<u64> = (0..EACH).collect();
+    for (t, seqs) in sequences(&moto, group, THREADS).iter().enumerate() {
+        assert_eq!(seqs, &expected, "thread {t}: every event, in logging order");
+    }
+    let stats = handle.stats();
+    assert_eq!((stats.delivered, stats.dropped.total()), (total as u64, 0));
+}
+
+#[test]
+fn thread_name_in_the_stream_template_is_the_logging_thread() {
+    let moto = shared_moto();
+    let group = "hand-off-thread-name";
+    let (layer, guard) = start(config(&moto, group).log_stream_name("{thread_name}"));
+    let handle = layer.handle().clone();
+    let dispatch = dispatch(layer);
+    for name in ["alpha", "beta"] {
+        let dispatch = dispatch.clone();
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                tracing::dispatcher::with_default(&dispatch, || tracing::info!("from {name}"))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+    handle.flush(FLUSH).unwrap();
+    drop(guard);
+    let mut streams = moto.streams(group);
+    streams.sort();
+    assert_eq!(streams, ["alpha", "beta"]);
+    for name in ["alpha", "beta"] {
+        let events = moto.events(group, name);
+        assert_eq!(events.len(), 1);
+        assert_eq!(json(&events[0])["message"], format!("from {name}"));
+    }
+}
+
+#[test]
+fn a_burst_beyond_the_queue_bound_is_dropped_and_counted_never_lost() {
+    let moto = shared_moto();
+    let group = "hand-off-bound";
+    const N: u64 = 20_000;
+    let (layer, _guard) = start(
+        config(&moto, group)
+            .max_message_size(1000)
+            .max_queue_bytes(64 * 1024)
+            .overflow(OverflowPolicy::DropNewest),
+    );
+    let handle = layer.handle().clone();
+    tracing::dispatcher::with_default(&dispatch(layer), || {
+        for seq in 0..N {
+            tracing::info!(target: "app", thread = 0, seq, "a burst much larger than the queue");
+        }
+    });
+    handle.flush(FLUSH).unwrap();
+    let stats = handle.stats();
+    let full = stats.dropped.get(DropReason::QueueFull);
+    assert!(full > 0, "the bound was reached: {stats:?}");
+    assert!(stats.delivered > 0, "{stats:?}");
+    assert_eq!(
+        stats.delivered + full,
+        N,
+        "every event delivered or counted"
+    );
+    assert_eq!(stats.dropped.total(), full);
+    let delivered = moto.all_events(group).len() as u64;
+    assert_eq!(delivered, stats.delivered);
+    // What was kept is in logging order.
+    let seqs = &sequences(&moto, group, 1)[0];
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order");
+}
+
+#[test]
+fn block_policy_waits_for_room_and_delivers_everything() {
+    let moto = shared_moto();
+    let group = "hand-off-block";
+    const N: u64 = 3_000;
+    let (layer, _guard) = start(
+        config(&moto, group)
+            .max_message_size(1000)
+            .max_queue_bytes(16 * 1024)
+            .max_batch_count(50)
+            .overflow(OverflowPolicy::Block {
+                timeout: Duration::from_secs(30),
+            }),
+    );
+    let handle = layer.handle().clone();
+    tracing::dispatcher::with_default(&dispatch(layer), || {
+        for seq in 0..N {
+            tracing::info!(target: "app", thread = 0, seq, "blocked until there is room");
+        }
+    });
+    handle.flush(FLUSH).unwrap();
+    let stats = handle.stats();
+    assert_eq!(
+        (stats.delivered, stats.dropped.total()),
+        (N, 0),
+        "{stats:?}"
+    );
+    // Every event once. (Order across batches with equal timestamps is CloudWatch's: this
+    // test sends 60 batches of 50, several in flight at once.)
+    let mut seqs = sequences(&moto, group, 1).remove(0);
+    seqs.sort_unstable();
+    assert!(seqs.iter().copied().eq(0..N), "each event exactly once");
+}
+
+#[test]
+fn an_event_after_shutdown_is_counted() {
+    let moto = shared_moto();
+    let group = "hand-off-after-shutdown";
+    let (layer, guard) = start(config(&moto, group));
+    let handle = layer.handle().clone();
+    let dispatch = dispatch(layer);
+    tracing::dispatcher::with_default(&dispatch, || tracing::info!("before"));
+    drop(guard);
+    tracing::dispatcher::with_default(&dispatch, || tracing::info!("after"));
+    let stats = handle.stats();
+    assert_eq!(stats.delivered, 1);
+    assert_eq!(stats.dropped.get(DropReason::AfterShutdown), 1, "{stats:?}");
+    assert_eq!(moto.all_events(group).len(), 1);
+}
+
+#[test]
+fn log_records_of_exited_threads_are_flushed() {
+    let moto = shared_moto();
+    let group = "hand-off-log";
+    let (logger, _guard) =
+        watchtower_logs::log::CloudWatchLogger::start(config(&moto, group).build().unwrap())
+            .unwrap();
+    let handle = logger.handle().clone();
+    let logger = std::sync::Arc::new(logger);
+    let threads: Vec<_> = (0..3)
+        .map(|t| {
+            let logger = logger.clone();
+            std::thread::spawn(move || {
+                for seq in 0..200 {
+                    ::log::Log::log(
+                        &*logger,
+                        &::log::Record::builder()
+                            .level(::log::Level::Info)
+                            .target("app")
+                            .args(format_args!("record {t}/{seq}"))
+                            .build(),
+                    );
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    handle.flush(FLUSH).unwrap();
+    assert_eq!(moto.all_events(group).len(), 600);
+    assert_eq!(handle.stats().delivered, 600);
+}
