@@ -230,6 +230,19 @@ def main():
                 f"{fmt(ours_cpu)} ns vs {fmt(tcw_cpu)} ns = {fmt(rc, 2)}× | "
                 f"{met(r <= 0.2) if r is not None else 'n/a'} |"
             )
+        # The floor of any shipper's calling thread (criterion, same message and filter).
+        crit_by_id = {row["id"]: row for row in crit}
+        step = crit_by_id.get("calling_thread_floor/dispatch_clock_message_owned")
+        if step and tcw:
+            r = ratio(step["mean_ns"], tcw)
+            rc = ratio(step["mean_ns"], tcw_cpu)
+            w(
+                "| (the floor of any shipper's calling thread: dispatch, clock, the message in a "
+                "`String` of its own; criterion `calling_thread_floor`) | "
+                f"{fmt(step['mean_ns'])} ns = {fmt(r, 2)}× of tracing-cloudwatch's wall, "
+                f"{fmt(rc, 2)}× of its thread CPU | "
+                f"{'below 1/5' if r is not None and r <= 0.2 else 'above 1/5'} |"
+            )
         floor = rr.get("floor") or {}
         ceiling = floor.get("ceiling_events_per_sec")
         core = rr.get("ours-core-floor-shape") or {}

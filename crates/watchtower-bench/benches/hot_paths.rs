@@ -1,7 +1,8 @@
 //! Criterion benches of the hot paths: the stream-name template, the batch builder (push, then
 //! cut + sort + split), the request encoding, the floor (build, encode and sign one 1 MiB batch
 //! of 10,000 events through the AWS SDK, in memory and over loopback to the bench sink), the
-//! sink's own scan, and the front ends' timestamp formatting (with what a cheaper one costs).
+//! sink's own scan, the front ends' timestamp formatting (with what a cheaper one costs), and
+//! the floor of any shipper's calling thread (dispatch, clock, message).
 //!
 //! The batch builder and the queues are private to `watchtower-logs`; this file compiles the
 //! core's own source files (`record.rs`, `batch.rs`, `stats.rs`, `queue.rs`) as modules of the
@@ -315,12 +316,103 @@ fn front_end(c: &mut Criterion) {
     g.finish();
 }
 
+/// What any shipper's calling thread must do for one `tracing::info!` with a formatted
+/// message, measured in steps: the dispatch to a layer that does nothing, plus reading the
+/// clock for the event's time, plus formatting the message into a reused buffer (what our
+/// layer does), plus owning it in a `String` of its own (allocated, then freed). The message
+/// and the INFO filter are rust-peers'. No shipper can cost less than the last step; the
+/// issue's target for the calling thread is a fifth of tracing-cloudwatch's cost there.
+fn calling_thread_floor(c: &mut Criterion) {
+    use std::cell::RefCell;
+    use std::fmt::Write as _;
+    use tracing::field::{Field, Visit};
+    use tracing_subscriber::layer::{Context, Layer};
+    use tracing_subscriber::prelude::*;
+
+    #[derive(Clone, Copy)]
+    enum Step {
+        Dispatch,
+        Clock,
+        MessageIntoBuffer,
+        MessageOwned,
+    }
+    struct FloorLayer(Step);
+    thread_local! {
+        static BUFFER: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    struct Message<'a>(&'a mut String);
+    impl Visit for Message<'_> {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "message" {
+                let _ = write!(self.0, "{value:?}");
+            }
+        }
+    }
+    impl<S: tracing::Subscriber> Layer<S> for FloorLayer {
+        fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+            if matches!(self.0, Step::Dispatch) {
+                return;
+            }
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            black_box(now);
+            match self.0 {
+                Step::Dispatch | Step::Clock => {}
+                Step::MessageIntoBuffer => BUFFER.with(|b| {
+                    let mut b = b.borrow_mut();
+                    b.clear();
+                    event.record(&mut Message(&mut b));
+                    black_box(b.len());
+                }),
+                Step::MessageOwned => {
+                    let mut owned = String::new();
+                    event.record(&mut Message(&mut owned));
+                    black_box(owned);
+                }
+            }
+        }
+    }
+
+    let mut g = c.benchmark_group("calling_thread_floor");
+    g.throughput(Throughput::Elements(1));
+    for (name, step) in [
+        ("dispatch", Step::Dispatch),
+        ("dispatch_clock", Step::Clock),
+        (
+            "dispatch_clock_message_into_buffer",
+            Step::MessageIntoBuffer,
+        ),
+        ("dispatch_clock_message_owned", Step::MessageOwned),
+    ] {
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::filter::LevelFilter::INFO)
+            .with(FloorLayer(step));
+        tracing::subscriber::with_default(subscriber, || {
+            let mut i = 0u64;
+            g.bench_function(name, |b| {
+                b.iter(|| {
+                    i += 1;
+                    tracing::info!(
+                        "request handled id={} user={} path={} status={}",
+                        i,
+                        "alice",
+                        "/api/v1/items",
+                        200
+                    );
+                })
+            });
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .sample_size(20);
-    targets = template, batching, encoding, front_end
+    targets = template, batching, encoding, front_end, calling_thread_floor
 }
 criterion_main!(benches);

