@@ -42,6 +42,18 @@ pub fn cpu_total() -> Duration {
     user + sys
 }
 
+/// Minor page faults the calling thread has taken so far (`getrusage(RUSAGE_THREAD)`): each is
+/// a fresh page of memory touched for the first time.
+pub fn thread_minor_faults() -> u64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    if rc != 0 {
+        return 0;
+    }
+    usage.ru_minflt as u64
+}
+
 /// CPU time the calling thread has used so far (`CLOCK_THREAD_CPUTIME_ID`): unlike wall time,
 /// it does not grow while the thread waits for a lock or for a core.
 pub fn thread_cpu_time() -> Duration {

@@ -44,7 +44,7 @@ use serde_json::{json, Value};
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::prelude::*;
 use watchtower_bench::floor;
-use watchtower_bench::proc::{cpu_total, peak_rss_bytes, thread_cpu_time};
+use watchtower_bench::proc::{cpu_total, peak_rss_bytes, thread_cpu_time, thread_minor_faults};
 use watchtower_bench::sink::{Sink, SinkClient};
 use watchtower_logs::{AwsSettings, Config, Format, Handle, Record};
 
@@ -158,16 +158,17 @@ fn main() {
 
 fn print_table(report: &Value) {
     println!(
-        "| scenario | ns/event (calling thread, wall) | its CPU ns/event | end-to-end events/s | delivered | bytes/event | peak RSS MiB | CPU s |"
+        "| scenario | ns/event (calling thread, wall) | its CPU ns/event | its page faults per 1k events | end-to-end events/s | delivered | bytes/event | peak RSS MiB | CPU s |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in report["results"].as_array().into_iter().flatten() {
         let f = |k: &str| r.get(k).and_then(Value::as_f64);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r["scenario"].as_str().unwrap_or("?"),
             f("ns_per_event").map_or("-".into(), |v| format!("{v:.0}")),
             f("thread_cpu_ns_per_event").map_or("-".into(), |v| format!("{v:.0}")),
+            f("thread_page_faults_per_1k_events").map_or("-".into(), |v| format!("{v:.1}")),
             f("e2e_events_per_sec").map_or("-".into(), |v| format!("{v:.0}")),
             f("delivered").map_or("-".into(), |v| format!("{v:.0}")),
             f("bytes_per_event").map_or("-".into(), |v| format!("{v:.1}")),
@@ -315,6 +316,7 @@ fn run_child(scenario: &str, endpoint: &str, n: u64) -> Value {
 
     let cpu0 = cpu_total();
     let thread0 = thread_cpu_time();
+    let faults0 = thread_minor_faults();
     let t0 = Instant::now();
     match (scenario, &shipper) {
         ("ours-log-json", _) => log_log(n),
@@ -323,12 +325,14 @@ fn run_child(scenario: &str, endpoint: &str, n: u64) -> Value {
     }
     let logged = t0.elapsed();
     let thread_cpu = thread_cpu_time().saturating_sub(thread0);
+    let faults = thread_minor_faults().saturating_sub(faults0);
 
     let mut result = json!({
         "scenario": scenario,
         "events": n,
         "ns_per_event": logged.as_nanos() as f64 / n as f64,
         "thread_cpu_ns_per_event": thread_cpu.as_nanos() as f64 / n as f64,
+        "thread_page_faults_per_1k_events": faults as f64 * 1000.0 / n as f64,
         "log_secs": logged.as_secs_f64(),
     });
     let flushed = match shipper {
