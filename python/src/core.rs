@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyDict;
 use watchtower_logs::sdk::SharedCredentialsProvider;
 use watchtower_logs::{
@@ -25,6 +24,7 @@ use watchtower_logs::{
 
 use crate::credentials::PythonCredentials;
 use crate::sink::BackgroundSink;
+use crate::text::utf8;
 use crate::WatchtowerError;
 
 /// `emit` outcome: queued.
@@ -247,7 +247,7 @@ impl Core {
     fn emit(
         &self,
         py: Python<'_>,
-        message: String,
+        message: &Bound<'_, PyAny>,
         created: f64,
         logger_name: &Bound<'_, PyAny>,
         thread_name: Option<&Bound<'_, PyAny>>,
@@ -255,20 +255,21 @@ impl Core {
         if watchtower_logs::is_worker_thread() {
             return Ok(IGNORED);
         }
-        let logger_name: Option<PyBackedStr> = match self.uses_logger_name {
-            true => Some(logger_name.extract()?),
+        let message = utf8(message)?;
+        let logger_name = match self.uses_logger_name {
+            true => Some(utf8(logger_name)?),
             false => None,
         };
-        let thread_name: Option<PyBackedStr> = match (self.uses_thread_name, thread_name) {
-            (true, Some(name)) if !name.is_none() => Some(name.extract()?),
+        let thread_name = match (self.uses_thread_name, thread_name) {
+            (true, Some(name)) if !name.is_none() => Some(utf8(name)?),
             _ => None,
         };
         // `as` truncates toward zero, like Python's int().
         let mut record = Record::new(message).timestamp_millis((created * 1000.0) as i64);
-        if let Some(logger_name) = &logger_name {
+        if let Some(logger_name) = logger_name {
             record = record.logger_name(logger_name);
         }
-        if let Some(thread_name) = &thread_name {
+        if let Some(thread_name) = thread_name {
             record = record.thread_name(thread_name);
         }
         Ok(self.push(py, None, record))
@@ -279,15 +280,15 @@ impl Core {
     fn emit_to_stream(
         &self,
         py: Python<'_>,
-        stream: PyBackedStr,
-        message: String,
+        stream: &Bound<'_, PyAny>,
+        message: &Bound<'_, PyAny>,
         timestamp_ms: i64,
-    ) -> u8 {
+    ) -> PyResult<u8> {
         if watchtower_logs::is_worker_thread() {
-            return IGNORED;
+            return Ok(IGNORED);
         }
-        let record = Record::new(message).timestamp_millis(timestamp_ms);
-        self.push(py, Some(&stream), record)
+        let record = Record::new(utf8(message)?).timestamp_millis(timestamp_ms);
+        Ok(self.push(py, Some(utf8(stream)?), record))
     }
 
     /// Sends everything queued and waits (GIL released) until it is delivered or counted as

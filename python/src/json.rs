@@ -18,6 +18,8 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use crate::text::utf8;
+
 /// The deepest nesting of containers encoded here (deeper: `None`, `json.dumps` takes over).
 const MAX_DEPTH: usize = 64;
 
@@ -34,7 +36,6 @@ pub(crate) fn dumps_fast<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PySt
     let mut encoder = Encoder {
         py,
         out: Vec::with_capacity(1024),
-        chars: Vec::new(),
     };
     let encoded = encoder.value(obj.as_ptr(), 0);
     if encoded.is_err() {
@@ -51,8 +52,6 @@ struct Encoder<'py> {
     py: Python<'py>,
     /// The JSON text (ASCII).
     out: Vec<u8>,
-    /// The code points of the `str` being encoded (reused from one to the next).
-    chars: Vec<ffi::Py_UCS4>,
 }
 
 fn is_type(ty: *mut ffi::PyTypeObject, builtin: *const ffi::PyTypeObject) -> bool {
@@ -94,63 +93,52 @@ impl Encoder<'_> {
         }
     }
 
-    /// Copies the code points of `s` (an exact `str`) into `self.chars`.
-    fn load_chars(&mut self, s: *mut ffi::PyObject) -> Encoded {
-        // SAFETY: GIL held, `s` is a live `str`; `PyUnicode_AsUCS4` writes at most `len` code
-        // points into a buffer that has room for `len`.
-        unsafe {
-            let len = ffi::PyUnicode_GetLength(s);
-            let Ok(n) = usize::try_from(len) else {
-                return Err(Bail);
-            };
-            self.chars.clear();
-            if n == 0 {
-                return Ok(());
-            }
-            self.chars.reserve(n);
-            if ffi::PyUnicode_AsUCS4(s, self.chars.as_mut_ptr(), len, 0).is_null() {
-                return Err(Bail);
-            }
-            self.chars.set_len(n);
-        }
-        Ok(())
+    /// The UTF-8 text of `s`, a live `str` (borrowed: the object outlives the encoding).
+    fn text<'s>(&self, s: *mut ffi::PyObject) -> Result<&'s str, Bail> {
+        // SAFETY: GIL held, `s` is a live `str`, borrowed for the whole encoding (its container
+        // holds it), and the text `utf8` returns belongs to it.
+        let obj = unsafe { Bound::from_borrowed_ptr(self.py, s) };
+        let text = utf8(&obj).map_err(|_| Bail)?;
+        // SAFETY: as above: the text lives as long as the object, which outlives `'s`.
+        Ok(unsafe { &*std::ptr::from_ref::<str>(text) })
     }
 
     /// A `str` as json's `ensure_ascii` encoder writes it (`py_encode_basestring_ascii`).
     fn string(&mut self, s: *mut ffi::PyObject) -> Encoded {
-        self.load_chars(s)?;
+        // A lone surrogate cannot be read as UTF-8: left to json (which writes it as a \uXXXX
+        // escape).
+        let text = self.text(s)?;
         let out = &mut self.out;
-        out.reserve(self.chars.len() + 2);
+        out.reserve(text.len() + 2);
         out.push(b'"');
-        let mut rest = &self.chars[..];
+        let mut rest = text;
         while !rest.is_empty() {
             // ' ' ..= '~' but '"' and '\\' (the C encoder's S_CHAR) are written as they are:
             // copy each run of them at once.
             let plain = rest
-                .iter()
-                .position(|&c| !(0x20..=0x7e).contains(&c) || c == 0x22 || c == 0x5c)
+                .bytes()
+                .position(|b| !(0x20..=0x7e).contains(&b) || b == b'"' || b == b'\\')
                 .unwrap_or(rest.len());
-            out.extend(rest[..plain].iter().map(|&c| c as u8));
-            let Some((&c, tail)) = rest[plain..].split_first() else {
+            out.extend_from_slice(&rest.as_bytes()[..plain]);
+            let mut chars = rest[plain..].chars();
+            let Some(c) = chars.next() else {
                 break;
             };
-            rest = tail;
+            rest = chars.as_str();
             match c {
-                0x22 => out.extend_from_slice(b"\\\""),
-                0x5c => out.extend_from_slice(b"\\\\"),
-                0x0a => out.extend_from_slice(b"\\n"),
-                0x0d => out.extend_from_slice(b"\\r"),
-                0x09 => out.extend_from_slice(b"\\t"),
-                0x08 => out.extend_from_slice(b"\\b"),
-                0x0c => out.extend_from_slice(b"\\f"),
-                // A lone surrogate: left to json (which writes it as a \uXXXX escape).
-                0xd800..=0xdfff => return Err(Bail),
-                0x10000.. => {
-                    let v = c - 0x10000;
+                '"' => out.extend_from_slice(b"\\\""),
+                '\\' => out.extend_from_slice(b"\\\\"),
+                '\n' => out.extend_from_slice(b"\\n"),
+                '\r' => out.extend_from_slice(b"\\r"),
+                '\t' => out.extend_from_slice(b"\\t"),
+                '\u{8}' => out.extend_from_slice(b"\\b"),
+                '\u{c}' => out.extend_from_slice(b"\\f"),
+                c if u32::from(c) >= 0x10000 => {
+                    let v = u32::from(c) - 0x10000;
                     push_u_escape(out, 0xd800 | (v >> 10));
                     push_u_escape(out, 0xdc00 | (v & 0x3ff));
                 }
-                _ => push_u_escape(out, c),
+                c => push_u_escape(out, u32::from(c)),
             }
         }
         out.push(b'"');
@@ -159,14 +147,11 @@ impl Encoder<'_> {
 
     /// The text of a `str` known to be ASCII (an `int`'s or a `float`'s repr), as it is.
     fn raw(&mut self, s: &Bound<'_, PyString>) -> Encoded {
-        self.load_chars(s.as_ptr())?;
-        for &c in &self.chars {
-            let byte = u8::try_from(c).map_err(|_| Bail)?;
-            if !byte.is_ascii() {
-                return Err(Bail);
-            }
-            self.out.push(byte);
+        let text = self.text(s.as_ptr())?;
+        if !text.is_ascii() {
+            return Err(Bail);
         }
+        self.out.extend_from_slice(text.as_bytes());
         Ok(())
     }
 

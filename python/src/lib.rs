@@ -13,6 +13,7 @@ mod core;
 mod credentials;
 mod json;
 mod sink;
+mod text;
 
 pyo3::create_exception!(
     watchtower,

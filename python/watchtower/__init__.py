@@ -511,26 +511,38 @@ class CloudWatchLogHandler(logging.Handler):
             self._warn_outcome(outcome)
 
     def _plain_text(self, record):
-        """The formatted message when it is just the record's str message, else None.
+        """The formatted message when the default formatter would return it unchanged, else None.
 
-        The common case (a str message without arguments or traceback, and the default
-        formatter with its default format) needs neither getMessage() nor format(): this is
-        what they would return, without their overhead on every record."""
-        msg = record.msg
+        The common cases need neither getMessage() nor format(): a str message without
+        arguments, with the default format, is itself; a dict message is its JSON (what
+        CloudWatchLogFormatter.format returns for it). Both without a traceback and with the
+        default formatter and format() (not subclassed, no add_log_record_attrs). This runs
+        for every record."""
         formatter = self.formatter
         if (
-            type(msg) is str
-            and not record.args
-            and type(formatter) is CloudWatchLogFormatter
-            and type(self).format is _HANDLER_FORMAT
-            and formatter._message_only
-            and not formatter.add_log_record_attrs
-            and type(formatter._style) is _PercentStyle
-            and formatter._style._fmt == "%(message)s"
-            and not (record.exc_info or record.exc_text or record.stack_info)
+            type(formatter) is not CloudWatchLogFormatter
+            or type(self).format is not _HANDLER_FORMAT
+            or formatter.add_log_record_attrs
+            or record.args
+            or record.exc_info
+            or record.exc_text
+            or record.stack_info
         ):
-            record.message = msg
-            return msg
+            return None
+        msg = record.msg
+        if type(msg) is str:
+            style = formatter._style
+            if (
+                formatter._message_only
+                and type(style) is _PercentStyle
+                and style._fmt == "%(message)s"
+            ):
+                record.message = msg
+                return msg
+            return None
+        if type(msg) is dict:
+            # None for what the compiled encoder does not take: format() then does it.
+            return _dumps_fast(msg)
         return None
 
     def _warn_outcome(self, outcome: int):
