@@ -172,12 +172,8 @@ class CloudWatchLogFormatter(logging.Formatter):
             message.msg = msg
         msg = message.msg
         if type(msg) is str:
-            style = self._style
-            if (
-                self._message_only
-                and type(style) is _PercentStyle
-                and style._fmt == "%(message)s"
-                and not (message.exc_info or message.exc_text or message.stack_info)
+            if self._formats_message_as_is() and not (
+                message.exc_info or message.exc_text or message.stack_info
             ):
                 # What logging.Formatter.format returns for "%(message)s" without a traceback,
                 # without its overhead (this runs for every record).
@@ -193,6 +189,12 @@ class CloudWatchLogFormatter(logging.Formatter):
                 text = json.dumps(msg, default=self.json_serialize_default)
             return text
         return super().format(message)
+
+    def _formats_message_as_is(self):
+        # Whether format() of a str message without a traceback returns the message itself:
+        # the default "%(message)s" format, formatMessage() not overridden.
+        style = self._style
+        return self._message_only and type(style) is _PercentStyle and style._fmt == "%(message)s"
 
     def _with_traceback(self, record, msg):
         # 3.4 dropped these silently; keep them as extra keys (the user's dict is not changed).
@@ -531,12 +533,7 @@ class CloudWatchLogHandler(logging.Handler):
             return None
         msg = record.msg
         if type(msg) is str:
-            style = formatter._style
-            if (
-                formatter._message_only
-                and type(style) is _PercentStyle
-                and style._fmt == "%(message)s"
-            ):
+            if formatter._formats_message_as_is():
                 record.message = msg
                 return msg
             return None

@@ -470,24 +470,12 @@ fn calling_thread_steady(c: &mut Criterion) {
 
     // tracing-cloudwatch has no flush: it sends every 10 ms here, and the run waits until the
     // sink has counted everything logged so far.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let client =
-        aws_sdk_cloudwatchlogs::Client::new(&watchtower_testkit::sdk_config(&sink.endpoint()));
-    let (layer, _tcw_guard) = {
-        let _enter = rt.enter();
-        tracing_cloudwatch::layer().with_client(
-            client,
-            tracing_cloudwatch::ExportConfig::default()
-                .with_batch_size(6_500)
-                .with_interval(Duration::from_millis(10))
-                .with_log_group_name("bench")
-                .with_log_stream_name("bench-stream"),
-        )
-    };
+    let tcw = watchtower_bench::peers::tracing_cloudwatch(
+        &sink.endpoint(),
+        6_500,
+        Duration::from_millis(10),
+    );
+    let (layer, _runtime, _tcw_guard) = (tcw.layer, tcw.runtime, tcw.guard);
     let subscriber = tracing_subscriber::registry().with(filter).with(layer);
     let logged = std::cell::Cell::new(sink.stats().events);
     tracing::subscriber::with_default(subscriber, || {

@@ -11,6 +11,7 @@
 //! `scripts/bench` at the repository root runs all of it and writes `docs/benchmarks.md`.
 
 pub mod floor;
+pub mod peers;
 pub mod proc;
 pub mod sink;
 

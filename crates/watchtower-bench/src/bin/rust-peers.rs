@@ -43,9 +43,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::prelude::*;
-use watchtower_bench::floor;
 use watchtower_bench::proc::{cpu_total, peak_rss_bytes, thread_cpu_time, thread_minor_faults};
 use watchtower_bench::sink::{Sink, SinkClient};
+use watchtower_bench::{floor, peers};
 use watchtower_logs::{AwsSettings, Config, Format, Handle, Record};
 
 const SCENARIOS: [&str; 7] = [
@@ -286,28 +286,12 @@ fn run_child(scenario: &str, endpoint: &str, n: u64) -> Value {
             Shipper::Ours(handle, guard)
         }
         "tracing-cloudwatch" => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            let client =
-                aws_sdk_cloudwatchlogs::Client::new(&watchtower_testkit::sdk_config(endpoint));
-            let _enter = rt.enter();
-            let (layer, guard) = tracing_cloudwatch::layer().with_client(
-                client,
-                tracing_cloudwatch::ExportConfig::default()
-                    .with_batch_size(TCW_BATCH_SIZE)
-                    .with_interval(SEND_INTERVAL)
-                    .with_log_group_name("bench")
-                    .with_log_stream_name("bench-stream"),
-            );
+            let tcw = peers::tracing_cloudwatch(endpoint, TCW_BATCH_SIZE, SEND_INTERVAL);
             tracing_subscriber::registry()
                 .with(filter)
-                .with(layer)
+                .with(tcw.layer)
                 .init();
-            drop(_enter);
-            Shipper::TracingCloudWatch(rt, guard)
+            Shipper::TracingCloudWatch(tcw.runtime, tcw.guard)
         }
         other => {
             return json!({"scenario": other, "error": "unknown scenario"});
