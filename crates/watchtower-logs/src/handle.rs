@@ -394,6 +394,11 @@ impl Shared {
                     }),
                 )
             }
+            Pushed::Closed => Some(self.drop_record(
+                DropReason::AfterShutdown,
+                WarningKind::AfterShutdown,
+                || "Received message after logging system shutdown".into(),
+            )),
         }
     }
 

@@ -11,9 +11,15 @@
 //! ([`Ingest::drain`]). Each thread's events keep their order.
 //!
 //! Buffered events count against `max_queue_bytes`: a thread reserves room by the chunk before
-//! it buffers. When the queues are too full to grant a chunk, or the overflow policy is
-//! [`Block`](crate::OverflowPolicy::Block) (the worker must never wait for room), the front end
-//! renders and queues on its own thread instead, where the overflow policy applies exactly.
+//! it buffers, and a drain gives the room back. When the queues are too full to grant a chunk,
+//! or the overflow policy is [`Block`](crate::OverflowPolicy::Block) (the worker must never
+//! wait for room), the front end renders and queues on its own thread instead, where the
+//! overflow policy applies exactly. (Then, and only then, a thread's newest events can reach
+//! the queues before older ones a drain is still rendering.)
+//!
+//! Shutdown: the worker drains the buffers until nothing more arrives, then closes the queues;
+//! a thread that finds shutdown started after it buffered an event queues its buffer itself,
+//! so every event is delivered, or counted as logged after shutdown.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -46,8 +52,9 @@ const MAX_CHUNK: usize = 256 * 1024;
 const BLOCK_EVENTS: usize = 1024;
 const BLOCK_TEXT: usize = 128 * 1024;
 
-/// Emptied blocks a buffer keeps for reuse (their memory is warm; fresh memory page-faults).
-const MAX_SPARE_BLOCKS: usize = 32;
+/// Emptied blocks a buffer keeps for reuse (their memory is warm; fresh memory page-faults):
+/// about 1.4 MiB per logging thread, outside the queue bound.
+const MAX_SPARE_BLOCKS: usize = 8;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
@@ -94,6 +101,8 @@ pub(crate) struct Ingest {
     /// Whether the stream name template needs the logging thread's name.
     thread_name: bool,
     buffers: Mutex<Vec<Arc<ThreadBuffer>>>,
+    /// A thread has registered a buffer (the worker has something to drain).
+    used: AtomicBool,
     /// The worker drains on a timer (or a thread has already woken it).
     armed: AtomicBool,
     /// Bytes reserved by all buffers (used or not).
@@ -150,6 +159,7 @@ impl Ingest {
             enabled: !matches!(config.overflow, OverflowPolicy::Block { .. }),
             thread_name: config.log_stream_name.uses_thread_name(),
             buffers: Mutex::new(Vec::new()),
+            used: AtomicBool::new(false),
             armed: AtomicBool::new(false),
             reserved: AtomicUsize::new(0),
             chunk: (config.max_queue_bytes / 32).min(MAX_CHUNK),
@@ -161,7 +171,7 @@ impl Ingest {
 
     /// Whether any thread has handed events over yet.
     pub(crate) fn has_buffers(&self) -> bool {
-        !self.lock_buffers().is_empty()
+        self.used.load(Ordering::Relaxed)
     }
 
     /// Whether the worker should drain on a timer.
@@ -193,6 +203,7 @@ impl Ingest {
                             state: Mutex::new(BufferState::default()),
                         });
                         self.lock_buffers().push(buffer.clone());
+                        self.used.store(true, Ordering::Relaxed);
                         list.push(buffer);
                         &list[list.len() - 1]
                     }
@@ -240,7 +251,7 @@ impl Ingest {
         let Some(event) = self.capture(&mut block.text, capture) else {
             return;
         };
-        let size = block.text.len() - start + EVENT_ESTIMATE;
+        let size = block.text.len() - start + event.extra_bytes() + EVENT_ESTIMATE;
         block.events.push(event);
         state.events += 1;
         if state.used + size > state.reserved && !self.reserve(shared, &mut state, size) {
@@ -257,15 +268,20 @@ impl Ingest {
             !state.nudged && (state.events >= self.full_count || state.used >= self.full_bytes);
         state.nudged |= full;
         drop(state);
-        if full || (!self.armed.load(Ordering::SeqCst) && !self.armed.swap(true, Ordering::SeqCst))
-        {
-            shared.wake.notify_one();
+        // Arm the worker's drain timer if it is not (one load on the hot path), and wake it
+        // when this is the first event since it went idle or the buffer holds a batch.
+        if full || !self.armed.load(Ordering::SeqCst) {
+            let was_armed = self.armed.swap(true, Ordering::SeqCst);
+            if full || !was_armed {
+                shared.wake.notify_one();
+            }
         }
-        // Shutdown started meanwhile, and the worker may have drained for the last time: what
-        // is still here is logged after shutdown, and counted so.
+        // Shutdown started meanwhile, and the worker may have drained for the last time: queue
+        // what is still here now (delivered if shutdown is still sending, counted as after
+        // shutdown once it has closed the queues).
         if shared.state.load(Ordering::SeqCst) != RUNNING {
             let blocks = self.take(&mut buffer.lock());
-            log_all(&blocks, shared, Accept::IfRunning);
+            log_all(&blocks, shared, Accept::Always);
         }
     }
 
@@ -283,12 +299,13 @@ impl Ingest {
         true
     }
 
-    /// Takes a buffer's events and gives back the room they used.
+    /// Takes a buffer's events and gives back all the room it reserved (the queues count the
+    /// events from now on; the thread reserves again for its next ones).
     fn take(&self, state: &mut BufferState) -> Vec<Block> {
         let blocks = std::mem::take(&mut state.blocks);
         state.events = 0;
-        self.reserved.fetch_sub(state.used, Ordering::Relaxed);
-        state.reserved -= state.used;
+        self.reserved.fetch_sub(state.reserved, Ordering::Relaxed);
+        state.reserved = 0;
         state.used = 0;
         state.nudged = false;
         blocks
@@ -316,27 +333,36 @@ impl Ingest {
     }
 
     /// Worker side: takes every buffer, renders and queues its events (even while shutting
-    /// down: they were logged before). Returns how many events it queued.
+    /// down: they were logged before). Returns how many events it queued. Runs on a blocking
+    /// thread: a buffer's lock may be held while its thread formats a message.
     pub(crate) fn drain(&self, shared: &Shared) -> usize {
-        let mut taken = Vec::new();
-        self.lock_buffers().retain(|buffer| {
-            let mut state = buffer.lock();
-            if state.events > 0 {
-                taken.push((buffer.clone(), self.take(&mut state)));
-            }
-            // Only this list holds it: its thread has exited.
-            let gone = Arc::strong_count(buffer) == 1;
-            if gone {
-                self.reserved.fetch_sub(state.reserved, Ordering::Relaxed);
-                state.reserved = 0;
-            }
-            !gone
-        });
+        // The list is copied so that no lock is held across the buffers' locks (a thread that
+        // registers while another formats under its buffer's lock must not wait for us).
+        let buffers = self.lock_buffers().clone();
+        let mut gone = Vec::new();
         let mut events = 0;
-        for (buffer, blocks) in taken {
+        for buffer in &buffers {
+            let mut state = buffer.lock();
+            // Only the list and this copy hold it: its thread has exited.
+            if Arc::strong_count(buffer) == 2 {
+                gone.push(buffer.clone());
+            }
+            if state.events == 0 {
+                // Give back an idle thread's reservation.
+                if state.reserved > 0 {
+                    drop(self.take(&mut state));
+                }
+                continue;
+            }
+            let blocks = self.take(&mut state);
+            drop(state);
             events += blocks.iter().map(|b| b.events.len()).sum::<usize>();
             log_all(&blocks, shared, Accept::Always);
-            self.recycle(&buffer, blocks);
+            self.recycle(buffer, blocks);
+        }
+        if !gone.is_empty() {
+            self.lock_buffers()
+                .retain(|b| !gone.iter().any(|g| Arc::ptr_eq(b, g)));
         }
         events
     }
@@ -350,6 +376,8 @@ impl Ingest {
 pub(crate) struct Drainer {
     running: Option<JoinHandle<usize>>,
     idle: u32,
+    /// A wake-up came while a drain was running: drain again when it ends.
+    wanted: bool,
 }
 
 /// Why [`Drainer::next`] returned.
@@ -388,24 +416,35 @@ impl Drainer {
     pub(crate) fn after_wake(&mut self, shared: &Arc<Shared>, wake: Option<DrainWake>) {
         let ingest = &shared.ingest;
         match wake {
-            Some(DrainWake::Finished(0)) => {
+            Some(DrainWake::Finished(0)) if !std::mem::take(&mut self.wanted) => {
                 self.idle += 1;
                 if self.idle >= IDLE_DRAINS && ingest.is_armed() {
                     ingest.armed.store(false, Ordering::SeqCst);
-                    // An event buffered just before the store saw the flag set and did not
-                    // wake us.
-                    if ingest.drain(shared) > 0 {
-                        self.idle = 0;
-                        ingest.armed.store(true, Ordering::SeqCst);
-                    }
+                    // One more drain: an event buffered just before the store saw the flag
+                    // set and did not wake us. (If it finds one, the flag is set again.)
+                    self.start(shared);
                 }
                 return;
             }
-            Some(DrainWake::Finished(_)) => self.idle = 0,
+            Some(DrainWake::Finished(queued)) => {
+                if queued > 0 {
+                    self.idle = 0;
+                    ingest.armed.store(true, Ordering::SeqCst);
+                }
+            }
             // A timer, a logging thread's wake-up, or anything else.
-            Some(DrainWake::Tick) | None => {}
+            Some(DrainWake::Tick) | None => {
+                if self.running.is_some() {
+                    self.wanted = true;
+                    return;
+                }
+            }
         }
-        if self.running.is_none() && ingest.has_buffers() {
+        self.start(shared);
+    }
+
+    fn start(&mut self, shared: &Arc<Shared>) {
+        if self.running.is_none() && shared.ingest.has_buffers() {
             let shared = shared.clone();
             self.running = Some(tokio::task::spawn_blocking(move || {
                 shared.ingest.drain(&shared)

@@ -49,6 +49,8 @@ struct State {
     next_seq: u64,
     /// A producer is waiting for room: the worker should send everything now.
     room_wanted: bool,
+    /// Shutdown has emptied the queues for the last time: nothing is queued any more.
+    closed: bool,
 }
 
 /// What happened to a pushed event.
@@ -58,6 +60,8 @@ pub(crate) enum Pushed {
     Queued { wake: bool },
     /// Dropped because the bound was reached.
     Full,
+    /// Dropped because shutdown has already emptied the queues for the last time.
+    Closed,
 }
 
 /// The shared queues.
@@ -98,6 +102,9 @@ impl Queues {
     ) -> Pushed {
         let size = message.len() + crate::limits::EVENT_OVERHEAD_BYTES;
         let mut state = self.lock();
+        if state.closed {
+            return Pushed::Closed;
+        }
         if state.held_bytes + size > self.max_bytes {
             match policy {
                 OverflowPolicy::DropNewest => return Pushed::Full,
@@ -129,6 +136,9 @@ impl Queues {
                             .wait_timeout(state, wait)
                             .unwrap_or_else(|e| e.into_inner())
                             .0;
+                        if state.closed {
+                            return Pushed::Closed;
+                        }
                     }
                 }
             }
@@ -227,9 +237,11 @@ impl Queues {
         self.room.notify_all();
     }
 
-    /// Removes every queued event (not those in flight); returns (events, bytes) removed.
+    /// Removes every queued event (not those in flight) and closes the queues: later pushes
+    /// return [`Pushed::Closed`]. Returns (events, bytes) removed. Shutdown's last step.
     pub(crate) fn drain_all(&self) -> (usize, usize) {
         let mut state = self.lock();
+        state.closed = true;
         let mut events = 0;
         let mut bytes = 0;
         for (_, queue) in state.streams.drain() {

@@ -228,3 +228,74 @@ fn log_records_of_exited_threads_are_flushed() {
     assert_eq!(moto.all_events(group).len(), 600);
     assert_eq!(handle.stats().delivered, 600);
 }
+
+#[test]
+fn a_buffer_that_fills_at_once_still_ships_by_the_deadline() {
+    // With one event per batch, every event fills its thread's buffer: the wake-up that says
+    // so must also keep the worker draining, or the next event would wait for a flush.
+    let moto = shared_moto();
+    let group = "hand-off-full-at-once";
+    let (layer, _guard) = start(
+        config(&moto, group)
+            .max_batch_count(1)
+            .send_interval(Duration::from_millis(200)),
+    );
+    let dispatch = dispatch(layer);
+    for seq in 0..5u64 {
+        tracing::dispatcher::with_default(
+            &dispatch,
+            || tracing::info!(target: "app", thread = 0, seq, "one per batch"),
+        );
+        // No flush: each event must arrive on its own before the next is logged.
+        let expected = seq as usize + 1;
+        assert!(
+            wait_until(FLUSH, || moto.all_events(group).len() >= expected),
+            "event {seq} arrived without a flush"
+        );
+    }
+}
+
+#[test]
+fn shutdown_while_threads_keep_logging_delivers_or_counts_every_event() {
+    let moto = shared_moto();
+    let group = "hand-off-shutdown-race";
+    const THREADS: usize = 4;
+    const EACH: u64 = 3_000;
+    let (layer, guard) = start(config(&moto, group).send_interval(Duration::from_millis(50)));
+    let handle = layer.handle().clone();
+    let dispatch = dispatch(layer);
+    let started = std::sync::Arc::new(std::sync::Barrier::new(THREADS + 1));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let dispatch = dispatch.clone();
+            let started = started.clone();
+            std::thread::spawn(move || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    started.wait();
+                    for seq in 0..EACH {
+                        tracing::info!(target: "app", thread = t, seq, "racing shutdown");
+                    }
+                })
+            })
+        })
+        .collect();
+    started.wait();
+    // Shut down while the threads are (most likely) still logging.
+    drop(guard);
+    for t in threads {
+        t.join().unwrap();
+    }
+    let stats = handle.stats();
+    let total = THREADS as u64 * EACH;
+    assert_eq!(
+        stats.delivered + stats.dropped.total(),
+        total,
+        "every event delivered or counted: {stats:?}"
+    );
+    assert_eq!(
+        stats.dropped.total(),
+        stats.dropped.get(DropReason::AfterShutdown)
+    );
+    assert_eq!(stats.queued_events, 0, "nothing left in the queues");
+    assert_eq!(moto.all_events(group).len() as u64, stats.delivered);
+}

@@ -303,6 +303,23 @@ impl PendingEvent {
         self
     }
 
+    /// Bytes the event holds outside its block's text (its fields), counted against the queue
+    /// bound with the text.
+    pub(crate) fn extra_bytes(&self) -> usize {
+        let Some(extra) = &self.extra else { return 0 };
+        extra
+            .fields
+            .iter()
+            .map(|(name, value)| {
+                name.len()
+                    + match value {
+                        FieldValue::Str(s) => s.len(),
+                        _ => 16,
+                    }
+            })
+            .sum()
+    }
+
     /// The logging thread's name, for the stream name template.
     pub(crate) fn set_thread_name(&mut self, name: Span) {
         self.extra().thread_name = Some(name);
