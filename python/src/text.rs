@@ -4,7 +4,9 @@
 //! `str` through `PyUnicode_AsUTF8String`: a new `bytes` object and a copy on every call, for
 //! every record. `PyUnicode_AsUTF8AndSize` returns the UTF-8 text the `str` object keeps (for an
 //! ASCII `str`, its own data) with no allocation. It joined the stable ABI in Python 3.10, and
-//! CPython has exported it with this signature since 3.3, so the 3.9 build uses it too.
+//! CPython has exported it with this signature since 3.3, so the 3.9 build uses it too. (On
+//! Windows an abi3 module links against `python3.dll`, which exports it only from 3.10 on: a
+//! Windows wheel would need `abi3-py310`. The package is built and tested on Linux.)
 
 use std::os::raw::c_char;
 
