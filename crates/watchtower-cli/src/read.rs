@@ -99,10 +99,7 @@ impl Printer {
         match self.format {
             Format::Message => writeln!(self.out, "{}", e.message),
             Format::Short => {
-                let t = time.map_or_else(
-                    || e.timestamp.to_string(),
-                    |t| t.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                );
+                let t = time_text(e.timestamp, "%Y-%m-%dT%H:%M:%S");
                 writeln!(
                     self.out,
                     "{} {}",
@@ -111,10 +108,7 @@ impl Printer {
                 )
             }
             Format::Detailed => {
-                let t = time.map_or_else(
-                    || e.timestamp.to_string(),
-                    |t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-                );
+                let t = time_text(e.timestamp, "%Y-%m-%dT%H:%M:%S%.3fZ");
                 writeln!(
                     self.out,
                     "{} {} {}",
@@ -159,6 +153,12 @@ impl Printer {
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// An event time (ms since the epoch) in UTC with `pattern`; the bare number if out of range.
+fn time_text(ms: i64, pattern: &str) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map_or_else(|| ms.to_string(), |t| t.format(pattern).to_string())
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

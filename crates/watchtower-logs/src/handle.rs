@@ -273,11 +273,7 @@ impl Shared {
         let config = &shared.config;
         shared.counters.records.fetch_add(1, Ordering::Relaxed);
         if accept == Accept::IfRunning && shared.state.load(Ordering::Relaxed) != RUNNING {
-            return self.drop_record(
-                DropReason::AfterShutdown,
-                WarningKind::AfterShutdown,
-                || "Received message after logging system shutdown".into(),
-            );
+            return self.drop_after_shutdown();
         }
         let mut message = record.message;
         if message.is_empty() {
@@ -394,12 +390,17 @@ impl Shared {
                     }),
                 )
             }
-            Pushed::Closed => Some(self.drop_record(
-                DropReason::AfterShutdown,
-                WarningKind::AfterShutdown,
-                || "Received message after logging system shutdown".into(),
-            )),
+            Pushed::Closed => Some(self.drop_after_shutdown()),
         }
+    }
+
+    /// Counts and warns about a record that came after shutdown (watchtower 3.4's words).
+    fn drop_after_shutdown(&self) -> LogOutcome {
+        self.drop_record(
+            DropReason::AfterShutdown,
+            WarningKind::AfterShutdown,
+            || "Received message after logging system shutdown".into(),
+        )
     }
 
     fn drop_record(

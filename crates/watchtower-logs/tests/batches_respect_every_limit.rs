@@ -6,7 +6,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use support::{core_config, now_ms, FLUSH};
+use support::{core_config, now_ms, Started as _, FLUSH};
 use watchtower_logs::{DropReason, LogOutcome, OversizePolicy, Record};
 use watchtower_testkit::{shared_moto, Proxy};
 
@@ -18,10 +18,7 @@ fn exactly_the_byte_limit_fills_one_batch() {
     let (logs, _guard) = builder
         .log_stream_name("s")
         .max_message_size(1_048_576)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     // 16 events of 65,510 bytes + 26 = exactly 1,048,576; the 17th must go to another batch.
     let t = now_ms();
     for i in 0..17 {
@@ -57,10 +54,7 @@ fn ten_thousand_events_per_batch_and_not_one_more() {
     let (logs, _guard) = builder
         .log_stream_name("s")
         .send_interval(Duration::from_secs(3600))
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     let t = now_ms();
     for i in 0..10_001 {
         logs.log(Record::new(format!("e{i}")).timestamp_millis(t));
@@ -95,12 +89,7 @@ fn oversize_messages_are_cut_at_a_character_boundary() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
     let (builder, warnings) = core_config(&proxy.endpoint(), "limits-oversize");
-    let (logs, _guard) = builder
-        .log_stream_name("{logger_name}")
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, _guard) = builder.log_stream_name("{logger_name}").started();
     let max = 262_144 - 26;
     let at_limit = "a".repeat(max);
     // One byte over, with a 3-byte '€' straddling the cut: the whole character goes.
@@ -135,10 +124,7 @@ fn oversize_messages_can_be_split_or_dropped() {
         .log_stream_name("{logger_name}")
         .max_message_size(1026)
         .oversize(OversizePolicy::Split)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     let text: String = "é€😀x".repeat(500); // 10 bytes a repeat, multi-byte everywhere
     assert_eq!(
         logs.log(Record::new(text.clone()).logger_name("split")),
@@ -158,10 +144,7 @@ fn oversize_messages_can_be_split_or_dropped() {
     let (logs, _guard) = builder
         .max_message_size(1026)
         .oversize(OversizePolicy::Drop)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     assert_eq!(
         logs.log(Record::new("x".repeat(1001))),
         LogOutcome::Dropped(DropReason::Oversize)
@@ -174,12 +157,7 @@ fn out_of_order_events_over_more_than_a_day_are_sorted_and_split() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
     let (builder, _) = core_config(&proxy.endpoint(), "limits-span");
-    let (logs, _guard) = builder
-        .log_stream_name("s")
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, _guard) = builder.log_stream_name("s").started();
     let now = now_ms();
     let hour = 3_600_000;
     // 30 hours of events, logged in a scrambled order.
@@ -208,12 +186,7 @@ fn many_streams_at_once() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
     let (builder, _) = core_config(&proxy.endpoint(), "limits-streams");
-    let (logs, _guard) = builder
-        .log_stream_name("app/{logger_name}")
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, _guard) = builder.log_stream_name("app/{logger_name}").started();
     let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in 0..3000 {
         let logger = format!("logger{}", i % 150);

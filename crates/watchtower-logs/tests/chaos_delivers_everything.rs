@@ -7,7 +7,7 @@ mod support;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use support::{core_config, now_ms};
+use support::{core_config, now_ms, Started as _};
 use watchtower_logs::Record;
 use watchtower_testkit::{shared_moto, FaultPlan, Outcome, Proxy};
 
@@ -31,10 +31,7 @@ fn hundred_thousand_events_through_faults() {
         .log_stream_name("chaos/{logger_name}")
         .max_batch_count(500)
         .send_interval(Duration::from_millis(200))
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     let start = now_ms();
     let loggers = ["a", "b", "c", "d"];
     for i in 0..EVENTS {

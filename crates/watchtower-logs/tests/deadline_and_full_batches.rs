@@ -6,6 +6,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::core_config;
+use support::Started as _;
 use watchtower_logs::Record;
 use watchtower_testkit::shared_moto;
 
@@ -17,10 +18,7 @@ fn an_event_is_sent_by_its_deadline_without_flush() {
     let (logs, _guard) = builder
         .log_stream_name("s")
         .send_interval(interval)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     let logged = Instant::now();
     logs.log(Record::new("on time"));
     // Bounded poll: well over the interval, far under "never".
@@ -49,10 +47,7 @@ fn a_full_batch_does_not_wait_for_the_interval() {
         .log_stream_name("s")
         .send_interval(Duration::from_secs(3600))
         .max_batch_count(50)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     for i in 0..50 {
         logs.log(Record::new(format!("e{i}")));
     }
@@ -72,10 +67,7 @@ fn a_batch_full_by_bytes_does_not_wait_either() {
         .send_interval(Duration::from_secs(3600))
         .max_batch_size(10 * 126)
         .max_message_size(126)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     for i in 0..10 {
         logs.log(Record::new(format!("{i:0>100}")));
     }

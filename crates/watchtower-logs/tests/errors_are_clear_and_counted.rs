@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{core_config, FLUSH};
+use support::{core_config, Started as _, FLUSH};
 use watchtower_logs::sdk::SdkConfig;
 use watchtower_logs::{
     AwsSettings, Config, ConfigError, DropReason, RetryPolicy, StartError, WarningKind,
@@ -98,12 +98,7 @@ fn permission_errors_are_counted_warned_and_never_show_secrets() {
         [Fault::Error(400, "AccessDeniedException"); 20],
     ));
     let (builder, warnings) = core_config(&proxy.endpoint(), "denied");
-    let (logs, _guard) = builder
-        .log_stream_name("s")
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, _guard) = builder.log_stream_name("s").started();
     logs.log(Record::new("will be refused"));
     logs.flush(FLUSH).unwrap();
     assert_eq!(logs.stats().dropped.get(DropReason::Credentials), 1);
@@ -129,12 +124,7 @@ fn an_event_the_service_refuses_is_isolated_and_counted() {
             .only_ops(&["PutLogEvents"]),
     );
     let (builder, _) = core_config(&proxy.endpoint(), "invalid");
-    let (logs, _guard) = builder
-        .log_stream_name("s")
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, _guard) = builder.log_stream_name("s").started();
     for i in 0..4 {
         logs.log(Record::new(format!("e{i}")));
     }
@@ -170,10 +160,7 @@ fn throttling_longer_than_the_retry_bound_is_counted() {
             sdk_max_attempts: 1,
             attempt_timeout: Duration::from_secs(5),
         })
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     logs.log(Record::new("throttled forever"));
     logs.flush(FLUSH).unwrap();
     let stats = logs.stats();

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{core_config, FLUSH};
+use support::{core_config, Started as _, FLUSH};
 use watchtower_logs::{DropReason, FlushError, LogOutcome, Record};
 use watchtower_testkit::{shared_moto, Proxy};
 
@@ -14,12 +14,7 @@ fn flush_reports_a_timeout_when_the_network_stalls() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
     let (builder, _) = core_config(&proxy.endpoint(), "flush-timeout");
-    let (logs, _guard) = builder
-        .log_stream_name("s")
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, _guard) = builder.log_stream_name("s").started();
     proxy.hold();
     logs.log(Record::new("stuck"));
     let err = logs.flush(Duration::from_millis(300)).unwrap_err();
@@ -40,12 +35,7 @@ fn shutdown_counts_what_it_could_not_deliver() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
     let (builder, warnings) = core_config(&proxy.endpoint(), "shutdown-timeout");
-    let (logs, guard) = builder
-        .log_stream_name("s")
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, guard) = builder.log_stream_name("s").started();
     proxy.hold();
     for i in 0..3 {
         logs.log(Record::new(format!("e{i}")));
@@ -71,12 +61,7 @@ fn shutdown_counts_what_it_could_not_deliver() {
 fn records_after_shutdown_are_counted_and_warned() {
     let moto = shared_moto();
     let (builder, warnings) = core_config(&moto.endpoint(), "after-shutdown");
-    let (logs, _guard) = builder
-        .log_stream_name("s")
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, _guard) = builder.log_stream_name("s").started();
     logs.log(Record::new("before"));
     logs.shutdown(FLUSH).unwrap();
     assert_eq!(
@@ -98,10 +83,7 @@ fn dropping_the_guard_delivers_everything() {
     let (logs, guard) = builder
         .log_stream_name("s")
         .send_interval(Duration::from_secs(3600))
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     for i in 0..1000 {
         logs.log(Record::new(format!("e{i}")));
     }
@@ -131,10 +113,7 @@ fn the_guard_can_be_dropped_inside_async_runtimes() {
             let (logs, guard) = builder
                 .log_stream_name(format!("s{i}"))
                 .send_interval(Duration::from_secs(3600))
-                .build()
-                .unwrap()
-                .start()
-                .unwrap();
+                .started();
             logs.log(Record::new("from async"));
             logs.flush_async(FLUSH).await.unwrap();
             logs.log(Record::new("on drop"));

@@ -5,7 +5,7 @@ mod support;
 
 use std::collections::HashMap;
 
-use support::{core_config, FLUSH};
+use support::{core_config, Started as _, FLUSH};
 use watchtower_logs::{DropReason, Record};
 use watchtower_testkit::{shared_moto, Proxy};
 
@@ -18,10 +18,7 @@ fn group_is_created_with_tags_and_retention() {
         .log_stream_name("s")
         .retention_days(14)
         .log_group_tags([("team", "platform"), ("env", "test")])
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     logs.log(Record::new("first"));
     logs.flush(FLUSH).unwrap();
     assert_eq!(moto.events("created-group", "s")[0].message, "first");
@@ -59,13 +56,7 @@ fn retention_is_applied_to_an_existing_group() {
     let moto = shared_moto();
     moto.create_group("existing-group");
     let (builder, _) = core_config(&moto.endpoint(), "existing-group");
-    let (logs, _guard) = builder
-        .log_stream_name("s")
-        .retention_days(30)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, _guard) = builder.log_stream_name("s").retention_days(30).started();
     logs.log(Record::new("x"));
     logs.flush(FLUSH).unwrap();
     assert_eq!(moto.retention_days("existing-group"), Some(30));
@@ -75,12 +66,7 @@ fn retention_is_applied_to_an_existing_group() {
 fn a_stream_deleted_meanwhile_is_recreated_and_nothing_is_lost() {
     let moto = shared_moto();
     let (builder, _) = core_config(&moto.endpoint(), "recreate");
-    let (logs, _guard) = builder
-        .log_stream_name("s")
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, _guard) = builder.log_stream_name("s").started();
     logs.log(Record::new("before"));
     logs.flush(FLUSH).unwrap();
     moto.delete_stream("recreate", "s");
@@ -113,10 +99,7 @@ fn events_logged_while_a_stream_is_created_are_kept() {
     let (logs, _guard) = builder
         .log_stream_name("{logger_name}")
         .max_batch_count(100)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     for i in 0..5000 {
         logs.log(Record::new(format!("e{i}")).logger_name(if i % 2 == 0 { "even" } else { "odd" }));
     }
@@ -133,10 +116,7 @@ fn creation_can_be_disabled() {
     let (logs, _guard) = builder
         .log_stream_name("missing")
         .create_log_stream(false)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     logs.log(Record::new("lost, but counted"));
     logs.flush(FLUSH).unwrap();
     assert!(moto.streams("no-create").is_empty());
@@ -152,10 +132,7 @@ fn creation_can_be_disabled() {
         .log_stream_name("present")
         .create_log_stream(false)
         .create_log_group(false)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     logs.log(Record::new("delivered"));
     logs.flush(FLUSH).unwrap();
     assert_eq!(moto.events("no-create", "present").len(), 1);
@@ -181,10 +158,7 @@ fn group_is_created_with_class_and_kms_key() {
         .log_stream_name("s")
         .log_group_class(watchtower_logs::LogGroupClass::InfrequentAccess)
         .kms_key_id(kms)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     logs.log(Record::new("x"));
     logs.flush(FLUSH).unwrap();
     let client = moto.client();

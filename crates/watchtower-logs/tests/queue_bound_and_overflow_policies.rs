@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{core_config, FLUSH};
+use support::{core_config, Started as _, FLUSH};
 use watchtower_logs::{DropReason, LogOutcome, OverflowPolicy, Record};
 use watchtower_testkit::{shared_moto, Proxy};
 
@@ -32,10 +32,7 @@ fn drop_newest_keeps_the_first_events() {
         .max_message_size(36)
         .max_queue_bytes(ROOM)
         .overflow(OverflowPolicy::DropNewest)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     let outcomes: Vec<LogOutcome> = (0..15)
         .map(|i| logs.log(Record::new(ten_bytes(i))))
         .collect();
@@ -68,10 +65,7 @@ fn drop_oldest_keeps_the_last_events() {
         .max_message_size(36)
         .max_queue_bytes(ROOM)
         .overflow(OverflowPolicy::DropOldest)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     for i in 0..15 {
         assert_eq!(logs.log(Record::new(ten_bytes(i))), LogOutcome::Queued);
     }
@@ -103,10 +97,7 @@ fn block_makes_room_by_sending_and_loses_nothing() {
         .overflow(OverflowPolicy::Block {
             timeout: Duration::from_secs(30),
         })
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     // Three times the room: only possible if blocked callers get the worker to send early.
     for i in 0..30 {
         assert_eq!(logs.log(Record::new(ten_bytes(i))), LogOutcome::Queued);
@@ -128,10 +119,7 @@ fn block_gives_up_after_its_timeout_while_the_network_is_stalled() {
         .overflow(OverflowPolicy::Block {
             timeout: Duration::from_millis(200),
         })
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     proxy.hold();
     for i in 0..10 {
         assert_eq!(logs.log(Record::new(ten_bytes(i))), LogOutcome::Queued);

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{core_config, now_ms, FLUSH};
+use support::{core_config, now_ms, Started as _, FLUSH};
 use watchtower_logs::{DropReason, Record};
 use watchtower_testkit::{shared_moto, Proxy};
 
@@ -13,12 +13,7 @@ fn too_old_and_too_new_events_are_counted() {
     let moto = shared_moto();
     let proxy = Proxy::start(&moto.endpoint());
     let (builder, warnings) = core_config(&proxy.endpoint(), "rejected");
-    let (logs, _guard) = builder
-        .log_stream_name("s")
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+    let (logs, _guard) = builder.log_stream_name("s").started();
     let now = now_ms();
     let day = 86_400_000;
     logs.log(Record::new("fifteen days old").timestamp_millis(now - 15 * day));

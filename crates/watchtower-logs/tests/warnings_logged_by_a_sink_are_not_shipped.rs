@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use watchtower_logs::log::CloudWatchLogger;
 use watchtower_logs::{FnSink, OversizePolicy};
 
-use support::{config, FLUSH};
+use support::{config, Started as _, FLUSH};
 use watchtower_testkit::shared_moto;
 
 #[test]
@@ -29,10 +29,7 @@ fn log_sink_warning_is_not_shipped() {
                 log::warn!(logger: logger, target: "sink", "{}", w.message);
             }
         })))
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
+        .started();
     let logger = cell.get_or_init(|| CloudWatchLogger::new(handle.clone()));
     log::info!(logger: logger, target: "app", "{}", "x".repeat(1000));
     handle.flush(FLUSH).unwrap();

@@ -110,3 +110,18 @@ pub fn core_config(endpoint: &str, group: &str) -> (ConfigBuilder, Warnings) {
         })));
     (builder, warnings)
 }
+
+/// `builder.build().unwrap().start().unwrap()`, for tests whose configuration is valid.
+pub trait Started {
+    /// Builds the configuration and starts the shipper, panicking on either error.
+    fn started(self) -> (watchtower_logs::Handle, watchtower_logs::WorkerGuard);
+}
+
+impl Started for ConfigBuilder {
+    fn started(self) -> (watchtower_logs::Handle, watchtower_logs::WorkerGuard) {
+        self.build()
+            .expect("valid configuration")
+            .start()
+            .expect("the shipper starts")
+    }
+}
