@@ -49,11 +49,24 @@ pub const DEFAULT_MAX_QUEUE_BYTES: usize = 64 * 1024 * 1024;
 /// Default time [`Handle::shutdown`](crate::Handle::shutdown) and the guard wait: 30 s, as 3.4's
 /// `FLUSH_TIMEOUT`.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest allowed [`ConfigBuilder::send_interval`]: a day. A batch may not span more than 24
+/// hours anyway, and an event held longer is lost in all but name.
+pub const MAX_SEND_INTERVAL: Duration = Duration::from_secs(86_400);
 /// Default number of PutLogEvents requests in flight at once, across all streams.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 8;
 
 /// What [`Handle::log`](crate::Handle::log) does when queued events already hold
 /// [`ConfigBuilder::max_queue_bytes`].
+///
+/// ```
+/// use std::time::Duration;
+/// use watchtower_logs::{Config, OverflowPolicy};
+/// // A batch job that would rather wait than lose a line:
+/// let config = Config::builder()
+///     .overflow(OverflowPolicy::Block { timeout: Duration::from_secs(5) })
+///     .build()?;
+/// # Ok::<(), watchtower_logs::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverflowPolicy {
     /// Drop the event being logged and count it (the default): the caller never waits.
@@ -68,6 +81,16 @@ pub enum OverflowPolicy {
 }
 
 /// What happens to a message longer than [`ConfigBuilder::max_message_size`].
+///
+/// ```
+/// use watchtower_logs::{Config, OversizePolicy};
+/// let config = Config::builder()
+///     .max_message_size(64 * 1024)
+///     .oversize(OversizePolicy::Split)
+///     .build()?;
+/// assert_eq!(config.max_message_size(), 65_536);
+/// # Ok::<(), watchtower_logs::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OversizePolicy {
     /// Cut it to the largest size that fits, at a UTF-8 character boundary, like watchtower 3.4
@@ -81,6 +104,13 @@ pub enum OversizePolicy {
 }
 
 /// The class of a log group created by this library.
+///
+/// ```
+/// use watchtower_logs::LogGroupClass;
+/// let class: LogGroupClass = "infrequent-access".parse()?;
+/// assert_eq!(class.as_str(), "INFREQUENT_ACCESS");
+/// # Ok::<(), watchtower_logs::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogGroupClass {
     /// Full-featured class (the service's default).
@@ -117,6 +147,13 @@ impl std::str::FromStr for LogGroupClass {
 }
 
 /// A checked configuration, ready for [`Config::start`](crate::Config::start).
+///
+/// ```
+/// let config = watchtower_logs::Config::builder().log_group_name("api").build()?;
+/// assert_eq!(config.log_group_name(), "api");
+/// assert_eq!(config.send_interval(), std::time::Duration::from_secs(60));
+/// # Ok::<(), watchtower_logs::ConfigError>(())
+/// ```
 #[derive(Clone)]
 pub struct Config {
     pub(crate) log_group_name: String,
@@ -220,6 +257,14 @@ impl fmt::Debug for Config {
 }
 
 /// Builds a [`Config`]; every setter documents its default.
+///
+/// ```
+/// use watchtower_logs::{Config, ConfigError};
+/// let err = Config::builder().retention_days(2).build().unwrap_err();
+/// assert!(matches!(err, ConfigError::InvalidOption { option: "retention_days", .. }));
+/// let ok = Config::builder().retention_days(14).region("eu-west-1").build()?;
+/// # Ok::<(), ConfigError>(())
+/// ```
 #[derive(Clone)]
 pub struct ConfigBuilder {
     log_group_name: String,
@@ -304,7 +349,7 @@ impl ConfigBuilder {
     }
 
     /// Longest time an event waits in its queue before it is handed to PutLogEvents. Default
-    /// 60 s. Zero sends as soon as the worker wakes.
+    /// 60 s, at most [`MAX_SEND_INTERVAL`] (a day). Zero sends as soon as the worker wakes.
     pub fn send_interval(mut self, interval: Duration) -> Self {
         self.send_interval = interval;
         self
@@ -398,7 +443,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// How long the guard's drop (and 3.4-style `close`) waits for delivery. Default 30 s.
+    /// How long the guard's drop (and 3.4-style `close`) waits for delivery, flush and stop
+    /// together. Default 30 s. Any value is accepted; `Duration::MAX` waits for ever.
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -470,6 +516,16 @@ impl ConfigBuilder {
     /// Checks every option and returns the configuration, or the first mistake found.
     pub fn build(self) -> Result<Config, ConfigError> {
         validate_log_group_name(&self.log_group_name)?;
+        if self.send_interval > MAX_SEND_INTERVAL {
+            return Err(ConfigError::InvalidOption {
+                option: "send_interval",
+                reason: format!(
+                    "{:?} is longer than the maximum of {:?} (a day)",
+                    self.send_interval, MAX_SEND_INTERVAL
+                ),
+            });
+        }
+        self.aws.validate()?;
         let template = StreamNameTemplate::parse(&self.log_stream_name, self.template_values)?;
         check_range(
             "max_batch_size",

@@ -93,11 +93,43 @@ impl CallError {
     }
 }
 
+impl CallError {
+    /// What kind of failure this is, for reporting the first of each kind at once: the
+    /// service's code (or HTTP status), or the innermost transport cause (connection refused,
+    /// a DNS failure, a TLS error, a timeout).
+    pub(crate) fn cause_class(&self) -> String {
+        match (&self.code, self.kind) {
+            (Some(code), _) => code.clone(),
+            (None, CallErrorKind::Service) => format!("HTTP {}", self.status),
+            (None, _) => self
+                .message
+                .rsplit(": ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+}
+
 impl fmt::Display for CallError {
+    /// `PutLogEvents failed: HTTP 503: ServiceUnavailableException: message`, or the transport
+    /// error and its causes; never an empty cause.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{} failed: {code}: {}", self.op, self.message),
-            None => write!(f, "{} failed: {}", self.op, self.message),
+        write!(f, "{} failed: ", self.op)?;
+        if self.kind == CallErrorKind::Service {
+            write!(f, "HTTP {}", self.status)?;
+            if let Some(code) = &self.code {
+                write!(f, ": {code}")?;
+            }
+            if !self.message.is_empty() {
+                write!(f, ": {}", self.message)?;
+            }
+            return Ok(());
+        }
+        if self.message.is_empty() {
+            f.write_str("no answer (unknown transport error)")
+        } else {
+            f.write_str(&self.message)
         }
     }
 }
@@ -292,6 +324,31 @@ mod tests {
             expired_end: None,
         };
         assert_eq!(r.counts(4), (0, 4, 0));
+    }
+
+    #[test]
+    fn errors_always_say_their_cause() {
+        let e = CallError {
+            op: "PutLogEvents",
+            kind: CallErrorKind::Service,
+            code: Some("ServiceUnavailableException".into()),
+            message: String::new(),
+            status: 503,
+        };
+        assert_eq!(
+            e.to_string(),
+            "PutLogEvents failed: HTTP 503: ServiceUnavailableException"
+        );
+        assert_eq!(e.cause_class(), "ServiceUnavailableException");
+        use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        let refused: SdkError<PutLogEventsError, HttpResponse> = SdkError::dispatch_failure(
+            ConnectorError::io("Connection refused (os error 111)".into()),
+        );
+        let e = CallError::from_sdk("PutLogEvents", refused);
+        let text = e.to_string();
+        assert!(text.contains("Connection refused"), "{text}");
+        assert_eq!(e.cause_class(), "Connection refused (os error 111)");
     }
 
     #[test]

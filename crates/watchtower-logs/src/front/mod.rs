@@ -1,13 +1,13 @@
-//! What the `log` and `tracing` front ends share: the output formats, the targets they never
-//! ship, and the guard against logging from inside the pipeline.
+//! What the `log` and `tracing` front ends share: the output formats, and the guard against
+//! logging from inside the pipeline (by thread, never by target).
 
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::handle::Accept;
-use crate::worker::Shared;
+use crate::admit::Accept;
+use crate::hub::Shared;
 use crate::Record;
 
 #[cfg(feature = "log")]
@@ -49,52 +49,12 @@ pub enum Format {
     Plain,
 }
 
-// === targets never shipped ===
+// === what is never shipped ===
 
-/// Target prefixes of the crates that run while events are shipped: the AWS SDK, the HTTP and
-/// TLS stack, the async runtime, and this crate. Events and records whose target (or module
-/// path) starts with one of them are never shipped, so that shipping cannot feed itself, even
-/// when a subscriber is installed globally at TRACE level. Other layers and loggers still see
-/// them.
-///
-/// A prefix that names a crate (`hyper`, `tokio`, ...) matches that crate and the crates named
-/// after it (`hyper`, `hyper::client`, `hyper_util`, `tokio-util`), not unrelated names that
-/// merely start alike (`h2o`, `wanted`).
-pub const SKIPPED_TARGETS: &[&str] = &[
-    "aws_",
-    "aws-",
-    "hyper",
-    "h2",
-    "rustls",
-    "tower",
-    "tokio",
-    "watchtower_logs",
-    "reqwest",
-    "want",
-    "mio",
-];
-
-/// Whether events with this target are never shipped (see [`SKIPPED_TARGETS`]).
-///
-/// ```
-/// # #[cfg(feature = "tracing")] {
-/// use watchtower_logs::tracing::is_skipped_target;
-/// assert!(is_skipped_target("aws_smithy_runtime::client::orchestrator"));
-/// assert!(is_skipped_target("hyper_util::client::legacy"));
-/// assert!(!is_skipped_target("h2o_service"));
-/// assert!(!is_skipped_target("my_app"));
-/// # }
-/// ```
-pub fn is_skipped_target(target: &str) -> bool {
-    SKIPPED_TARGETS
-        .iter()
-        .any(|prefix| match target.strip_prefix(prefix) {
-            None => false,
-            // "aws_" and "aws-" end with their own separator.
-            Some(_) if prefix.ends_with(['_', '-']) => true,
-            Some(rest) => rest.is_empty() || rest.starts_with([':', '_', '-']),
-        })
-}
+// Only the shipper's own work is kept out: whatever is logged on the worker's threads (the
+// AWS SDK, the HTTP and TLS stack, the runtime, all running there while shipping) and whatever
+// is logged while a front end is already handing an event over. A user's event is shipped
+// whatever its target (`tower_http`, `hyper_app`, `aws_lambda_handler` included).
 
 thread_local! {
     /// Set while a front end is handing an event to the core, so that anything logged on the
@@ -695,46 +655,6 @@ mod tests {
             render(Format::Plain, &p, None),
             "2026-11-24T20:00:00.123Z INFO app::db: done"
         );
-    }
-
-    #[test]
-    fn skipped_targets_match_crates_not_lookalikes() {
-        for t in [
-            "aws_smithy_runtime::client",
-            "aws-config",
-            "aws_config::imds",
-            "hyper",
-            "hyper::proto::h1",
-            "hyper_util::client::legacy::pool",
-            "h2::codec",
-            "rustls::client::hs",
-            "tower::buffer",
-            "tower_http",
-            "tokio",
-            "tokio_util::codec",
-            "tokio-postgres",
-            "watchtower_logs",
-            "watchtower_logs::worker",
-            "reqwest::connect",
-            "want",
-            "mio::poll",
-        ] {
-            assert!(is_skipped_target(t), "{t} must be skipped");
-        }
-        for t in [
-            "my_app",
-            "h2o",
-            "wanted::x",
-            "mioxyz",
-            "towering",
-            "aws",
-            "awsome",
-            "watchtower_logsx",
-            "log",
-            "",
-        ] {
-            assert!(!is_skipped_target(t), "{t} must be shipped");
-        }
     }
 
     #[test]
