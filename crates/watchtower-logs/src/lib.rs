@@ -44,6 +44,8 @@ mod batch;
 pub mod config;
 mod deadline;
 mod deliver;
+#[cfg(test)]
+mod deliver_tests;
 mod error;
 #[cfg(any(feature = "log", feature = "tracing"))]
 mod front;

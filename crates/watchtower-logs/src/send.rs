@@ -34,6 +34,30 @@ enum CallErrorKind {
 }
 
 impl CallError {
+    /// The service answered `code` with HTTP `status` (unit tests script these).
+    #[cfg(test)]
+    pub(crate) fn service(op: &'static str, code: &str, status: u16) -> Self {
+        CallError {
+            op,
+            kind: CallErrorKind::Service,
+            code: Some(code.into()),
+            message: format!("scripted {code}"),
+            status,
+        }
+    }
+
+    /// No answer: a transport failure (unit tests script these).
+    #[cfg(test)]
+    pub(crate) fn transport(op: &'static str, message: &str) -> Self {
+        CallError {
+            op,
+            kind: CallErrorKind::Transport,
+            code: None,
+            message: message.into(),
+            status: 0,
+        }
+    }
+
     fn from_sdk<E: ProvideErrorMetadata + std::error::Error + 'static>(
         op: &'static str,
         err: SdkError<E, HttpResponse>,
@@ -185,15 +209,22 @@ impl Rejected {
     }
 }
 
-/// The API calls, bound to one client and configuration.
+/// The API calls, bound to one client and configuration (or, in unit tests, to a script of
+/// answers: see `deliver_tests.rs`).
 #[derive(Debug, Clone)]
 pub(crate) struct Sender {
     client: Client,
+    #[cfg(test)]
+    pub(crate) fake: Option<std::sync::Arc<crate::deliver_tests::FakeApi>>,
 }
 
 impl Sender {
     pub(crate) fn new(client: Client) -> Self {
-        Sender { client }
+        Sender {
+            client,
+            #[cfg(test)]
+            fake: None,
+        }
     }
 
     /// One PutLogEvents call; events must already be sorted and within every limit.
@@ -203,6 +234,10 @@ impl Sender {
         stream: &str,
         events: &[QueuedEvent],
     ) -> Result<Option<Rejected>, CallError> {
+        #[cfg(test)]
+        if let Some(fake) = &self.fake {
+            return fake.put(stream, events);
+        }
         let input: Vec<InputLogEvent> = events
             .iter()
             .map(|e| {
@@ -235,6 +270,10 @@ impl Sender {
         group: &str,
         stream: &str,
     ) -> Result<(), CallError> {
+        #[cfg(test)]
+        if let Some(fake) = &self.fake {
+            return fake.call("CreateLogStream");
+        }
         let result = self
             .client
             .create_log_stream()
@@ -248,6 +287,10 @@ impl Sender {
     /// CreateLogGroup with the configured tags, class and KMS key; "already exists" counts as
     /// success.
     pub(crate) async fn create_log_group(&self, config: &Config) -> Result<(), CallError> {
+        #[cfg(test)]
+        if let Some(fake) = &self.fake {
+            return fake.call("CreateLogGroup");
+        }
         let mut req = self
             .client
             .create_log_group()
@@ -276,6 +319,10 @@ impl Sender {
         group: &str,
         days: u32,
     ) -> Result<(), CallError> {
+        #[cfg(test)]
+        if let Some(fake) = &self.fake {
+            return fake.call("PutRetentionPolicy");
+        }
         self.client
             .put_retention_policy()
             .log_group_name(group)
