@@ -168,12 +168,18 @@ impl Shared {
     /// after the worker failed.
     fn drop_after_shutdown(&self) -> LogOutcome {
         let dead = self.state.load(Ordering::Relaxed) == DEAD;
+        let early = self.guard_dropped_early.load(Ordering::Relaxed);
         self.drop_record(
             DropReason::AfterShutdown,
             WarningKind::AfterShutdown,
             || {
                 if dead {
                     "Received message after the watchtower worker failed; dropped".into()
+                } else if early {
+                    "Received message after logging system shutdown: the WorkerGuard was dropped \
+                 before anything was logged, which stops the shipper; keep it in a named \
+                 variable (`let (logs, _guard) = ...`), not `_`"
+                        .into()
                 } else {
                     "Received message after logging system shutdown".into()
                 }

@@ -47,13 +47,9 @@ impl Drop for WorkerGuard {
             return;
         }
         if !self.handle.anything_logged() {
-            // Most likely `let (logs, _) = config.start()?`: the shipper stops before its
-            // first record, and every later one would be dropped.
-            self.handle.warn(
-                crate::WarningKind::AfterShutdown,
-                "the WorkerGuard was dropped before anything was logged, which stops the \
-                 shipper: keep it in a named variable (`let (logs, _guard) = ...`), not `_`",
-            );
+            // Maybe `let (logs, _) = config.start()?`: if a record comes later, its warning
+            // says why it was dropped.
+            self.handle.mark_guard_dropped_early();
         }
         // Failures were already counted and warned about by the worker.
         let _ = self

@@ -396,9 +396,12 @@ impl Handle {
         self.inner.shared.anything_logged()
     }
 
-    /// Passes a warning to the configured sink (not rate-limited).
-    pub(crate) fn warn(&self, kind: crate::WarningKind, message: &str) {
-        self.inner.shared.warner.warn_always(kind, message.into());
+    /// The guard was dropped before anything was logged.
+    pub(crate) fn mark_guard_dropped_early(&self) {
+        self.inner
+            .shared
+            .guard_dropped_early
+            .store(true, Ordering::Relaxed);
     }
 
     /// Whether the worker failed ([`FlushError::WorkerFailed`]).
@@ -466,14 +469,15 @@ mod tests {
     }
 
     #[test]
-    fn a_guard_dropped_before_anything_was_logged_says_so() {
+    fn a_record_after_a_guard_dropped_at_once_says_why() {
         let seen = Arc::new(Mutex::new(Vec::<Warning>::new()));
-        #[allow(clippy::let_underscore_must_use)]
         let (logs, _) = config(&seen).start().unwrap();
         assert!(
             logs.is_shut_down(),
             "binding the guard to `_` drops it at once"
         );
+        assert!(seen.lock().unwrap().is_empty(), "nothing to say yet");
+        logs.log(Record::new("first"));
         let seen = seen.lock().unwrap();
         assert!(
             seen.iter().any(|w| w

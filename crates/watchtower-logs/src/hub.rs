@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     /// Events the `log` and `tracing` front ends handed over, not yet rendered.
     #[cfg(any(feature = "log", feature = "tracing"))]
     pub(crate) ingest: crate::ingest::Ingest,
+    /// The guard was dropped before anything was logged (`let (logs, _) = ...`, likely).
+    pub(crate) guard_dropped_early: std::sync::atomic::AtomicBool,
     /// Test hook: the worker panics on the next flush.
     #[cfg(test)]
     pub(crate) fail_next_flush: std::sync::atomic::AtomicBool,
@@ -67,6 +69,7 @@ impl Shared {
             inflight: InFlight::default(),
             wake: Notify::new(),
             state: AtomicU8::new(RUNNING),
+            guard_dropped_early: std::sync::atomic::AtomicBool::new(false),
             #[cfg(test)]
             fail_next_flush: std::sync::atomic::AtomicBool::new(false),
             config,
