@@ -228,14 +228,18 @@ impl Handle {
             timeout,
             reply: Reply::Sync(tx),
         })?;
-        rx.recv_timeout(timeout.saturating_add(REPLY_GRACE))
+        let result = rx
+            .recv_timeout(timeout.saturating_add(REPLY_GRACE))
             .unwrap_or_else(|e| {
                 if e == std::sync::mpsc::RecvTimeoutError::Disconnected {
                     // Only a failing worker drops a question unanswered.
                     self.join_worker();
                 }
                 Err(self.no_answer(timeout))
-            })
+            });
+        // What the worker had to say about those events is on stderr when flush returns.
+        crate::warn::flush_stderr(timeout.min(Duration::from_millis(500)));
+        result
     }
 
     /// [`Handle::flush`] for async code: waits without blocking the executor.
