@@ -1,0 +1,150 @@
+//! `watchtower run` and `watchtower ship`: read lines from a command's stdout and stderr (or
+//! from stdin), pass them through unchanged, and ship each line as an event.
+//!
+//! ```text
+//!  child stdout ─► reader thread ─► our stdout (raw bytes, as they come)
+//!                      │ lines
+//!  child stderr ─► reader thread ─► our stderr
+//!                      │ lines
+//!                      ▼
+//!             main loop: skip empty lines, join multiline events ─► Handle::log
+//!                      ▲
+//!  SIGINT/TERM/HUP ─► signal thread: forward to the child (run) or stop reading (ship)
+//! ```
+//!
+//! At the end of the input the main loop finishes pending events, shuts the core down (which
+//! flushes, up to `--shutdown-timeout`), prints the summary and picks the exit code.
+//!
+//! Lines are split at `\n` (a `\r` before it is removed too); invalid UTF-8 is replaced with
+//! U+FFFD in the shipped event but passed through unchanged. A line longer than
+//! [`MAX_LINE_BYTES`] without a newline is shipped in pieces of that size, so memory stays
+//! bounded; the core's oversize policy then applies to each piece.
+
+mod child;
+mod reader;
+mod shipper;
+mod signals;
+mod summary;
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::{RunArgs, ShipCmdArgs};
+use crate::config::{ship_plan, Source};
+use crate::exit_codes::ExitCode;
+
+use child::{exit_status_code, spawn_error, wait_exited};
+use reader::spawn_reader;
+use shipper::Shipper;
+use signals::{listen_for_signals, SignalState};
+
+/// Longest line kept in memory; longer ones are shipped in pieces of this size.
+pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
+/// Bytes read from a pipe at once.
+const READ_CHUNK: usize = 64 * 1024;
+/// Lines buffered between the readers and the main loop.
+const CHANNEL_LINES: usize = 1024;
+/// How long `ship` keeps reading stdin after SIGINT/SIGTERM, for what the writer said last.
+const SIGNAL_DRAIN: Duration = Duration::from_secs(1);
+
+/// Which input a line came from (stdin counts as stdout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Input {
+    Stdout = 0,
+    Stderr = 1,
+}
+
+#[derive(Debug)]
+enum Msg {
+    Line {
+        input: Input,
+        text: String,
+        timestamp_ms: i64,
+    },
+    Eof(Input),
+    /// Wakes the main loop after a signal (`ship` only).
+    Signal,
+}
+
+/// `watchtower run`.
+pub fn run(args: RunArgs) -> anyhow::Result<std::process::ExitCode> {
+    let program = &args.command[0];
+    let program_name = Path::new(program)
+        .file_name()
+        .unwrap_or(program.as_os_str())
+        .to_string_lossy()
+        .into_owned();
+    let plan = ship_plan(
+        &args.ship,
+        args.stderr_stream.as_deref(),
+        Source::Run {
+            program: &program_name,
+        },
+    )?;
+    let mut shipper = Shipper::start(plan)?;
+
+    let mut child = Command::new(program)
+        .args(&args.command[1..])
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| spawn_error(program, e))?;
+    let pid = child.id();
+    let signals = Arc::new(SignalState::new(Some(pid)));
+    listen_for_signals(signals.clone(), None)?;
+
+    let (tx, rx) = mpsc::sync_channel(CHANNEL_LINES);
+    let passthrough = shipper.passthrough;
+    if let Some(out) = child.stdout.take() {
+        let echo: Option<Box<dyn Write + Send>> = passthrough.then(|| Box::new(io::stdout()) as _);
+        spawn_reader(out, echo, Input::Stdout, tx.clone())?;
+    }
+    if let Some(err) = child.stderr.take() {
+        let echo: Option<Box<dyn Write + Send>> = passthrough.then(|| Box::new(io::stderr()) as _);
+        spawn_reader(err, echo, Input::Stderr, tx.clone())?;
+    }
+    drop(tx);
+    shipper.consume(&rx, 2, &signals);
+
+    // Wait for the exit without reaping, so the pid cannot be reused while the signal thread
+    // may still forward to it; then stop forwarding, then reap.
+    let _ = wait_exited(pid);
+    signals.start_flushing();
+    let status = child.wait()?;
+    let outcome = shipper.finish();
+    outcome.print_summary();
+    let child_code = exit_status_code(status);
+    Ok(std::process::ExitCode::from(if child_code != 0 {
+        child_code
+    } else if outcome.lost > 0 {
+        ExitCode::EventsLost.code()
+    } else {
+        0
+    }))
+}
+
+/// `watchtower ship`.
+pub fn ship(args: ShipCmdArgs) -> anyhow::Result<std::process::ExitCode> {
+    let plan = ship_plan(&args.ship, None, Source::Ship)?;
+    let mut shipper = Shipper::start(plan)?;
+    let (tx, rx) = mpsc::sync_channel(CHANNEL_LINES);
+    let signals = Arc::new(SignalState::new(None));
+    listen_for_signals(signals.clone(), Some(tx.clone()))?;
+    let echo: Option<Box<dyn Write + Send>> =
+        shipper.passthrough.then(|| Box::new(io::stdout()) as _);
+    spawn_reader(io::stdin(), echo, Input::Stdout, tx)?;
+    let signal = shipper.consume(&rx, 1, &signals);
+    signals.start_flushing();
+    let outcome = shipper.finish();
+    outcome.print_summary();
+    Ok(std::process::ExitCode::from(match signal {
+        Some(sig) => 128u8.saturating_add(sig as u8),
+        None if outcome.lost > 0 => ExitCode::EventsLost.code(),
+        None => 0,
+    }))
+}

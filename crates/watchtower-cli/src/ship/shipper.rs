@@ -1,0 +1,174 @@
+//! The shipper: takes lines from the readers, skips empty ones, joins multiline events and
+//! hands them to the core; at the end shuts the core down and adds up what happened.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::Instant;
+
+use watchtower_logs::{Config, FlushError, Handle, Record, StartError, WorkerGuard};
+
+use super::signals::SignalState;
+use super::summary::{LineCounts, Outcome};
+use super::{Input, Msg, SIGNAL_DRAIN};
+use crate::config::ShipPlan;
+use crate::exit_codes::{CliError, ExitCode};
+use crate::multiline::{Joined, Joiner};
+
+pub(super) struct Shipper {
+    group: String,
+    /// `[stdout/stdin, stderr]`; one entry unless `--stderr-stream`.
+    outputs: Vec<(Handle, WorkerGuard)>,
+    logger_name: String,
+    joiners: [Joiner; 2],
+    counts: LineCounts,
+    pub(super) passthrough: bool,
+    quiet: bool,
+}
+
+impl Shipper {
+    pub(super) fn start(plan: ShipPlan) -> Result<Shipper, CliError> {
+        let mut outputs = vec![start_core(plan.main)?];
+        if let Some(stderr) = plan.stderr {
+            outputs.push(start_core(stderr)?);
+        }
+        let joiner = || Joiner::new(plan.multiline_start.clone(), plan.multiline_timeout);
+        Ok(Shipper {
+            group: plan.group,
+            outputs,
+            logger_name: plan.logger_name,
+            joiners: [joiner(), joiner()],
+            counts: LineCounts::default(),
+            passthrough: plan.passthrough,
+            quiet: plan.quiet,
+        })
+    }
+
+    /// Handles messages until every input has ended, or until a signal (`ship`) and a short
+    /// drain. Returns the signal, if one stopped it.
+    pub(super) fn consume(
+        &mut self,
+        rx: &Receiver<Msg>,
+        mut open: usize,
+        signals: &SignalState,
+    ) -> Option<i32> {
+        let mut drain_until: Option<Instant> = None;
+        while open > 0 {
+            let deadline = self
+                .joiners
+                .iter()
+                .filter_map(Joiner::deadline)
+                .chain(drain_until)
+                .min();
+            let msg = match deadline {
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
+            };
+            let now = Instant::now();
+            match msg {
+                Ok(Msg::Line {
+                    input,
+                    text,
+                    timestamp_ms,
+                }) => self.line(input, text, timestamp_ms, now),
+                Ok(Msg::Eof(input)) => {
+                    if let Some(e) = self.joiners[input as usize].finish() {
+                        self.emit(input, e);
+                    }
+                    open -= 1;
+                }
+                Ok(Msg::Signal) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            for input in [Input::Stdout, Input::Stderr] {
+                if let Some(e) = self.joiners[input as usize].poll(now) {
+                    self.emit(input, e);
+                }
+            }
+            if drain_until.is_none() && signals.child.is_none() {
+                if signals.received() != 0 {
+                    drain_until = Some(now + SIGNAL_DRAIN);
+                }
+            } else if drain_until.is_some_and(|d| now >= d) {
+                break;
+            }
+        }
+        for input in [Input::Stdout, Input::Stderr] {
+            if let Some(e) = self.joiners[input as usize].finish() {
+                self.emit(input, e);
+            }
+        }
+        Some(signals.received()).filter(|s| *s != 0 && signals.child.is_none())
+    }
+
+    fn line(&mut self, input: Input, text: String, timestamp_ms: i64, now: Instant) {
+        self.counts.lines += 1;
+        if text.is_empty() {
+            // The service refuses empty messages; they are counted, not shipped.
+            self.counts.empty += 1;
+            return;
+        }
+        if let Some(e) = self.joiners[input as usize].push(text, timestamp_ms, now) {
+            self.emit(input, e);
+        }
+    }
+
+    fn emit(&mut self, input: Input, event: Joined) {
+        let i = if input == Input::Stderr && self.outputs.len() > 1 {
+            1
+        } else {
+            0
+        };
+        self.outputs[i].0.log(
+            Record::new(event.text)
+                .logger_name(&self.logger_name)
+                .timestamp_millis(event.timestamp_ms),
+        );
+        self.counts.events += 1;
+    }
+
+    /// Shuts every output down at once (each flushes up to its shutdown timeout) and adds up
+    /// what happened.
+    pub(super) fn finish(self) -> Outcome {
+        let outputs = &self.outputs;
+        let results: Vec<Result<(), FlushError>> = thread::scope(|s| {
+            let joins: Vec<_> = outputs
+                .iter()
+                .map(|(h, _)| s.spawn(move || h.shutdown(h.config().shutdown_timeout())))
+                .collect();
+            joins
+                .into_iter()
+                .map(|j| j.join().unwrap_or(Ok(())))
+                .collect()
+        });
+        let mut outcome = Outcome {
+            group: self.group.clone(),
+            counts: self.counts,
+            quiet: self.quiet,
+            timed_out: results
+                .iter()
+                .any(|r| matches!(r, Err(FlushError::Timeout { .. }))),
+            ..Outcome::default()
+        };
+        for (h, _) in outputs {
+            let s = h.stats();
+            outcome.delivered += s.delivered;
+            outcome.truncated += s.truncated;
+            outcome.split += s.split;
+            for (reason, n) in s.dropped.iter() {
+                outcome.add_lost(reason, n);
+            }
+        }
+        outcome
+    }
+}
+
+fn start_core(config: Config) -> Result<(Handle, WorkerGuard), CliError> {
+    config.start().map_err(|e| match e {
+        StartError::NoRegion => CliError::new(
+            ExitCode::AwsSetup,
+            "no AWS region configured: pass --region, set AWS_REGION, or set a region in the \
+             AWS profile",
+        ),
+        other => CliError::new(ExitCode::Failure, other.to_string()),
+    })
+}
