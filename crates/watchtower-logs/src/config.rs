@@ -139,6 +139,7 @@ pub struct Config {
     pub(crate) max_concurrent_requests: usize,
     pub(crate) aws: AwsSettings,
     pub(crate) warnings: Arc<dyn WarningSink>,
+    pub(crate) warn_on_retry: bool,
 }
 
 impl Config {
@@ -242,6 +243,7 @@ pub struct ConfigBuilder {
     max_concurrent_requests: usize,
     aws: AwsSettings,
     warnings: Arc<dyn WarningSink>,
+    warn_on_retry: bool,
     template_values: TemplateValues,
 }
 
@@ -268,6 +270,7 @@ impl Default for ConfigBuilder {
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             aws: AwsSettings::default(),
             warnings: Arc::new(StderrSink),
+            warn_on_retry: false,
             template_values: TemplateValues::from_process(),
         }
     }
@@ -411,6 +414,15 @@ impl ConfigBuilder {
         self
     }
 
+    /// Also warn ([`WarningKind::Retrying`](crate::WarningKind::Retrying), rate-limited like
+    /// every kind) when a PutLogEvents call fails and will be retried, with the cause, instead
+    /// of only when a batch is given up. Default false. For front ends that show an outage at
+    /// once (the CLI).
+    pub fn warn_on_retry(mut self, warn: bool) -> Self {
+        self.warn_on_retry = warn;
+        self
+    }
+
     /// Most PutLogEvents requests in flight at once, across all streams. Default 8.
     pub fn max_concurrent_requests(mut self, n: usize) -> Self {
         self.max_concurrent_requests = n;
@@ -547,6 +559,7 @@ impl ConfigBuilder {
             max_concurrent_requests: self.max_concurrent_requests,
             aws: self.aws,
             warnings: self.warnings,
+            warn_on_retry: self.warn_on_retry,
         })
     }
 }

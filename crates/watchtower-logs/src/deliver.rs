@@ -187,6 +187,19 @@ impl Delivery {
                 });
                 return Outcome::Dropped(DropReason::RetriesExhausted);
             }
+            if config.warn_on_retry {
+                self.shared.warner.warn(WarningKind::Retrying, || {
+                    format!(
+                        "{last_err}; retrying {} events for up to {} s more",
+                        batch.events.len(),
+                        config
+                            .retry
+                            .max_elapsed
+                            .saturating_sub(started.elapsed())
+                            .as_secs()
+                    )
+                });
+            }
             attempt += 1;
             self.shared
                 .counters

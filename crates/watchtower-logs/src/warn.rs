@@ -36,10 +36,13 @@ pub enum WarningKind {
     Setup,
     /// Shutdown or flush timed out with events undelivered.
     Timeout,
+    /// A PutLogEvents call failed and will be retried (only with
+    /// [`ConfigBuilder::warn_on_retry`](crate::ConfigBuilder::warn_on_retry)).
+    Retrying,
 }
 
 impl WarningKind {
-    const COUNT: usize = 10;
+    const COUNT: usize = 11;
 
     fn index(self) -> usize {
         self as usize
