@@ -42,6 +42,10 @@ pub struct ShipPlan {
     pub passthrough: bool,
     /// Print the summary only when events were lost.
     pub quiet: bool,
+    /// Say where events go at the start, and the calls, retries and bytes at the end.
+    pub verbose: bool,
+    /// What `--verbose` says at the start.
+    pub description: String,
 }
 
 /// Which command the plan is for: sets the defaults of `{program_name}` and `{logger_name}`.
@@ -81,6 +85,7 @@ pub fn ship_plan(
                 .map_err(|e| config_error(e, "--stderr-stream", "WATCHTOWER_STDERR_STREAM"))
         })
         .transpose()?;
+    let description = describe(args, &main, source);
     Ok(ShipPlan {
         group: main.log_group_name().to_owned(),
         main,
@@ -93,7 +98,32 @@ pub fn ship_plan(
         multiline_timeout: args.multiline_timeout.unwrap_or(DEFAULT_MULTILINE_TIMEOUT),
         passthrough: !args.no_passthrough,
         quiet: args.quiet,
+        verbose: args.verbose,
+        description,
     })
+}
+
+/// `shipping to log group "g", streams "t", endpoint E; queue bound 64 MiB, when full: block`.
+fn describe(args: &ShipArgs, main: &Config, source: Source<'_>) -> String {
+    let endpoint = args
+        .aws
+        .endpoint_url
+        .clone()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS").ok())
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .unwrap_or_else(|| "the region's CloudWatch Logs endpoint".to_owned());
+    let when_full = match (args.delivery.overflow, source) {
+        (Some(OverflowArg::DropNewest), _) | (None, Source::Run { .. }) => "drop the new line",
+        (Some(OverflowArg::DropOldest), _) => "drop the oldest events",
+        (Some(OverflowArg::Block), _) | (None, Source::Ship) => "stop reading until there is room",
+    };
+    format!(
+        "watchtower: shipping to log group {:?}, streams {:?}, at {endpoint}; at {} queued \
+         bytes: {when_full}",
+        main.log_group_name(),
+        main.log_stream_name(),
+        main.max_queue_bytes()
+    )
 }
 
 fn builder(
@@ -104,7 +134,10 @@ fn builder(
 ) -> Result<ConfigBuilder, CliError> {
     let mut b = Config::builder()
         .program_name(args.program_name.as_deref().unwrap_or(program))
-        .warnings(warnings);
+        .warnings(warnings)
+        // An outage shows at its first failed call, with the cause, not when a batch is
+        // given up minutes later.
+        .warn_on_retry(true);
     if let Some(v) = &args.machine_name {
         b = b.machine_name(v);
     }
@@ -213,16 +246,16 @@ fn aws(mut b: ConfigBuilder, aws: &AwsArgs) -> ConfigBuilder {
     b
 }
 
-/// Core warnings (rate-limited by the core) in the CLI's own style.
+/// Core warnings (rate-limited by the core) in the CLI's own style, above a progress bar.
 fn print_warning(w: &Warning) {
-    if w.suppressed > 0 {
-        eprintln!(
+    crate::ship::eprint_line(&if w.suppressed > 0 {
+        format!(
             "watchtower: warning: {} ({} similar warnings suppressed)",
             w.message, w.suppressed
-        );
+        )
     } else {
-        eprintln!("watchtower: warning: {}", w.message);
-    }
+        format!("watchtower: warning: {}", w.message)
+    });
 }
 
 /// The flag and environment variable behind a core option name.

@@ -13,7 +13,9 @@ mod ship_args;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 
-use crate::parse::parse_endpoint_url;
+use std::time::Duration;
+
+use crate::parse::{parse_duration, parse_endpoint_url};
 
 pub use delivery_args::{DeliveryArgs, OverflowArg, OversizeArg};
 pub use read_args::{GetArgs, GroupsArgs, Output, StreamsArgs, TailArgs, TailFormat};
@@ -176,6 +178,25 @@ pub struct AwsArgs {
     /// public endpoint.
     #[arg(long, value_name = "URL", value_parser = parse_endpoint_url, help_heading = "AWS")]
     pub endpoint_url: Option<String>,
+}
+
+/// AWS settings and the request time bound of the read commands.
+#[derive(Debug, Args, Clone)]
+pub struct ReadAwsArgs {
+    /// AWS settings.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    /// Longest wait for one AWS request, retries included, before failing with the cause.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "WATCHTOWER_TIMEOUT",
+        value_parser = parse_duration,
+        default_value = "30s",
+        help_heading = "AWS"
+    )]
+    pub timeout: Duration,
 }
 
 /// `watchtower completions`.

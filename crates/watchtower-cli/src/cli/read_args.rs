@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::AwsArgs;
+use super::ReadAwsArgs;
 use crate::parse::{parse_duration, parse_time, TimeArg};
 
 /// `watchtower get`.
@@ -55,7 +55,7 @@ pub struct GetArgs {
 
     /// AWS settings.
     #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: ReadAwsArgs,
 }
 
 /// `watchtower tail`.
@@ -111,7 +111,7 @@ pub struct TailArgs {
 
     /// AWS settings.
     #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: ReadAwsArgs,
 }
 
 /// `watchtower groups`.
@@ -127,7 +127,7 @@ pub struct GroupsArgs {
 
     /// AWS settings.
     #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: ReadAwsArgs,
 }
 
 /// `watchtower streams`.
@@ -147,7 +147,7 @@ pub struct StreamsArgs {
 
     /// AWS settings.
     #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: ReadAwsArgs,
 }
 
 /// `--output`.

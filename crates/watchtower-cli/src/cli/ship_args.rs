@@ -142,15 +142,28 @@ pub struct ShipArgs {
     )]
     pub no_passthrough: bool,
 
-    /// Print the summary at exit only when events were lost.
+    /// Print the summary at exit only when events were lost; no progress bar.
+    ///
+    /// Warnings (a failed delivery and its cause, lost events) are still printed.
     #[arg(
         short,
         long,
         env = "WATCHTOWER_QUIET",
         value_parser = clap::builder::FalseyValueParser::new(),
-        help_heading = "Lines"
+        conflicts_with = "verbose",
+        help_heading = "Output"
     )]
     pub quiet: bool,
+
+    /// Say where events go at the start, and the calls, retries and bytes at the end.
+    #[arg(
+        short,
+        long,
+        env = "WATCHTOWER_VERBOSE",
+        value_parser = clap::builder::FalseyValueParser::new(),
+        help_heading = "Output"
+    )]
+    pub verbose: bool,
 
     /// Batching, limits, losses and retries.
     #[command(flatten)]

@@ -21,12 +21,14 @@
 //! bounded; the core's oversize policy then applies to each piece.
 
 mod child;
+mod progress;
 mod reader;
 mod shipper;
 mod signals;
 mod summary;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -38,6 +40,8 @@ use crate::config::{ship_plan, Source};
 use crate::exit_codes::ExitCode;
 
 use child::{exit_status_code, spawn_error, wait_exited};
+pub use progress::eprint_line;
+use progress::Progress;
 use reader::spawn_reader;
 use shipper::Shipper;
 use signals::{listen_for_signals, SignalState};
@@ -102,11 +106,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<std::process::ExitCode> {
     let passthrough = shipper.passthrough;
     if let Some(out) = child.stdout.take() {
         let echo: Option<Box<dyn Write + Send>> = passthrough.then(|| Box::new(io::stdout()) as _);
-        spawn_reader(out, echo, Input::Stdout, tx.clone())?;
+        spawn_reader(out, echo, Input::Stdout, tx.clone(), None)?;
     }
     if let Some(err) = child.stderr.take() {
         let echo: Option<Box<dyn Write + Send>> = passthrough.then(|| Box::new(io::stderr()) as _);
-        spawn_reader(err, echo, Input::Stderr, tx.clone())?;
+        spawn_reader(err, echo, Input::Stderr, tx.clone(), None)?;
     }
     drop(tx);
     shipper.consume(&rx, 2, &signals);
@@ -137,14 +141,26 @@ pub fn ship(args: ShipCmdArgs) -> anyhow::Result<std::process::ExitCode> {
     listen_for_signals(signals.clone(), Some(tx.clone()))?;
     let echo: Option<Box<dyn Write + Send>> =
         shipper.passthrough.then(|| Box::new(io::stdout()) as _);
-    spawn_reader(io::stdin(), echo, Input::Stdout, tx)?;
+    // A bar on a terminal, unless passed-through lines would scroll it away.
+    let wanted = !shipper.quiet && !(shipper.passthrough && io::stdout().is_terminal());
+    let progress = Progress::start(wanted, stdin_file_size(), shipper.handles());
+    let counters = progress.as_ref().map(|p| p.counters.clone());
+    spawn_reader(io::stdin(), echo, Input::Stdout, tx, counters)?;
     let signal = shipper.consume(&rx, 1, &signals);
     signals.start_flushing();
     let outcome = shipper.finish();
+    drop(progress);
     outcome.print_summary();
     Ok(std::process::ExitCode::from(match signal {
         Some(sig) => 128u8.saturating_add(sig as u8),
         None if outcome.lost > 0 => ExitCode::EventsLost.code(),
         None => 0,
     }))
+}
+
+/// The size of stdin when it is a regular file (`ship < big.log`), for the progress bar.
+fn stdin_file_size() -> Option<u64> {
+    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let meta = std::fs::File::from(fd).metadata().ok()?;
+    meta.is_file().then(|| meta.len())
 }

@@ -2,9 +2,12 @@
 //! the shipper.
 
 use std::io::{self, Read, Write};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
 use std::thread;
 
+use super::progress::Counters;
 use super::{Input, Msg, MAX_LINE_BYTES, READ_CHUNK};
 use crate::parse::now_millis;
 
@@ -13,6 +16,7 @@ pub(super) fn spawn_reader(
     echo: Option<Box<dyn Write + Send>>,
     which: Input,
     tx: SyncSender<Msg>,
+    counters: Option<Arc<Counters>>,
 ) -> io::Result<()> {
     let name = match which {
         Input::Stdout => "watchtower-stdout",
@@ -20,7 +24,7 @@ pub(super) fn spawn_reader(
     };
     thread::Builder::new()
         .name(name.into())
-        .spawn(move || read_lines(input, echo, which, &tx))
+        .spawn(move || read_lines(input, echo, which, &tx, counters.as_deref()))
         .map(drop)
 }
 
@@ -31,10 +35,14 @@ fn read_lines(
     mut echo: Option<Box<dyn Write + Send>>,
     which: Input,
     tx: &SyncSender<Msg>,
+    counters: Option<&Counters>,
 ) {
     let mut buf = vec![0u8; READ_CHUNK];
     let mut line: Vec<u8> = Vec::new();
     let send = |line: &mut Vec<u8>, timestamp_ms: i64| {
+        if let Some(c) = counters {
+            c.lines.fetch_add(1, Relaxed);
+        }
         let text = decode(std::mem::take(line));
         tx.send(Msg::Line {
             input: which,
@@ -56,6 +64,9 @@ fn read_lines(
             }
         };
         let chunk = &buf[..n];
+        if let Some(c) = counters {
+            c.bytes.fetch_add(n as u64, Relaxed);
+        }
         if let Some(w) = &mut echo {
             // Our own stdout closed (`| head`): keep shipping, stop echoing.
             if w.write_all(chunk).and_then(|()| w.flush()).is_err() {
@@ -132,6 +143,7 @@ mod tests {
             Some(Box::new(Shared(echoed.clone()))),
             Input::Stdout,
             &tx,
+            None,
         );
         drop(tx);
         let mut lines = Vec::new();

@@ -22,11 +22,15 @@ pub(super) struct Shipper {
     joiners: [Joiner; 2],
     counts: LineCounts,
     pub(super) passthrough: bool,
-    quiet: bool,
+    pub(super) quiet: bool,
+    verbose: bool,
 }
 
 impl Shipper {
     pub(super) fn start(plan: ShipPlan) -> Result<Shipper, CliError> {
+        if plan.verbose {
+            crate::ship::eprint_line(&plan.description);
+        }
         let mut outputs = vec![start_core(plan.main)?];
         if let Some(stderr) = plan.stderr {
             outputs.push(start_core(stderr)?);
@@ -40,7 +44,13 @@ impl Shipper {
             counts: LineCounts::default(),
             passthrough: plan.passthrough,
             quiet: plan.quiet,
+            verbose: plan.verbose,
         })
+    }
+
+    /// Handles of the outputs (for progress).
+    pub(super) fn handles(&self) -> Vec<Handle> {
+        self.outputs.iter().map(|(h, _)| h.clone()).collect()
     }
 
     /// Handles messages until every input has ended, or until a signal (`ship`) and a short
@@ -144,6 +154,7 @@ impl Shipper {
             group: self.group.clone(),
             counts: self.counts,
             quiet: self.quiet,
+            verbose: self.verbose,
             timed_out: results
                 .iter()
                 .any(|r| matches!(r, Err(FlushError::Timeout { .. }))),
@@ -154,6 +165,9 @@ impl Shipper {
             outcome.delivered += s.delivered;
             outcome.truncated += s.truncated;
             outcome.split += s.split;
+            outcome.requests += s.batches;
+            outcome.retries += s.retries;
+            outcome.bytes += s.bytes;
             for (reason, n) in s.dropped.iter() {
                 outcome.add_lost(reason, n);
             }

@@ -25,6 +25,11 @@ pub(super) struct Outcome {
     /// Lost events by reason, in [`DropReason::ALL`] order.
     pub(super) lost_by: Vec<(DropReason, u64)>,
     pub(super) timed_out: bool,
+    /// `--verbose`: also PutLogEvents calls, retries and bytes.
+    pub(super) verbose: bool,
+    pub(super) requests: u64,
+    pub(super) retries: u64,
+    pub(super) bytes: u64,
     pub(super) quiet: bool,
 }
 
@@ -43,7 +48,15 @@ impl Outcome {
 
     pub(super) fn print_summary(&self) {
         if !self.quiet || self.lost > 0 {
-            eprintln!("{}", self.summary());
+            crate::ship::eprint_line(&self.summary());
+        }
+        if self.verbose {
+            crate::ship::eprint_line(&format!(
+                "watchtower: {}, {} retried, {} delivered",
+                count(self.requests, "PutLogEvents call"),
+                self.retries,
+                count(self.bytes, "byte")
+            ));
         }
     }
 
