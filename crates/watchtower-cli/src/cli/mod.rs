@@ -105,11 +105,16 @@ pub enum Command {
     #[command(
         long_about = "Run a command, pass its stdout and stderr through unchanged, and ship each \
             line as an event.\n\n\
-            SIGINT, SIGTERM and SIGHUP sent to watchtower are forwarded to the command (a \
-            Ctrl-C typed at the terminal reaches it directly). When the command's output ends, \
-            watchtower flushes (up to --shutdown-timeout), prints a summary on stderr and exits \
-            with the command's status: 128+N if it was killed by signal N, and 3 if it \
-            succeeded but events were lost. A second signal while flushing exits at once.",
+            SIGINT, SIGTERM and SIGHUP reach the command once. When stdin is not a terminal \
+            (systemd, cron, CI, GNU timeout) the command runs in a process group of its own, \
+            so a signal sent to watchtower's whole group reaches it only through watchtower; \
+            on a terminal it shares watchtower's group, so that Ctrl-C reaches it directly. \
+            (Under systemd prefer KillMode=mixed: control-group signals every process itself.) \
+            When the command exits, watchtower reads what it left in the pipes (not waiting \
+            for processes it left in the background), flushes (up to --shutdown-timeout), \
+            prints a summary on stderr and exits with the command's status: 128+N if it was \
+            killed by signal N, and 3 if it succeeded but events were lost. A second signal \
+            while flushing exits at once.",
         after_help = RUN_EXAMPLES
     )]
     Run(RunArgs),

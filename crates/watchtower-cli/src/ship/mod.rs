@@ -29,6 +29,7 @@ mod summary;
 
 use std::io::{self, IsTerminal, Write};
 use std::os::fd::AsFd;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -44,7 +45,7 @@ pub use progress::eprint_line;
 use progress::Progress;
 use reader::spawn_reader;
 use shipper::Shipper;
-use signals::{listen_for_signals, SignalState};
+use signals::{listen_for_signals, ChildTarget, SignalState};
 
 /// Longest line kept in memory; longer ones are shipped in pieces of this size.
 pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
@@ -54,6 +55,11 @@ const READ_CHUNK: usize = 64 * 1024;
 const CHANNEL_LINES: usize = 1024;
 /// How long `ship` keeps reading stdin after SIGINT/SIGTERM, for what the writer said last.
 const SIGNAL_DRAIN: Duration = Duration::from_secs(1);
+/// After the command of `run` exits, what it wrote is already in the pipes: reading stops
+/// once they are quiet this long, even if a process it left behind still holds them open.
+const LEFTOVER_QUIET: Duration = Duration::from_millis(100);
+/// ... and at the latest this long after the exit, even if such a process keeps writing.
+const LEFTOVER_MAX: Duration = Duration::from_secs(2);
 
 /// Which input a line came from (stdin counts as stdout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +78,8 @@ enum Msg {
     Eof(Input),
     /// Wakes the main loop after a signal (`ship` only).
     Signal,
+    /// The command of `run` has exited (not yet reaped).
+    Exited,
 }
 
 /// `watchtower run`.
@@ -91,15 +99,22 @@ pub fn run(args: RunArgs) -> anyhow::Result<std::process::ExitCode> {
     )?;
     let mut shipper = Shipper::start(plan)?;
 
-    let mut child = Command::new(program)
+    // Not interactive (systemd, cron, CI, `timeout`): the command leads its own process
+    // group, so a signal sent to ours reaches it once, through us. On a terminal it stays in
+    // ours, so that it can read the terminal and Ctrl-C reaches it directly.
+    let own_group = !io::stdin().is_terminal();
+    let mut command = Command::new(program);
+    command
         .args(&args.command[1..])
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| spawn_error(program, e))?;
+        .stderr(Stdio::piped());
+    if own_group {
+        command.process_group(0);
+    }
+    let mut child = command.spawn().map_err(|e| spawn_error(program, e))?;
     let pid = child.id();
-    let signals = Arc::new(SignalState::new(Some(pid)));
+    let signals = Arc::new(SignalState::new(Some(ChildTarget { pid, own_group })));
     listen_for_signals(signals.clone(), None)?;
 
     let (tx, rx) = mpsc::sync_channel(CHANNEL_LINES);
@@ -112,6 +127,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<std::process::ExitCode> {
         let echo: Option<Box<dyn Write + Send>> = passthrough.then(|| Box::new(io::stderr()) as _);
         spawn_reader(err, echo, Input::Stderr, tx.clone(), None)?;
     }
+    // `run` waits for the command, not for its pipes: a process it left in the background
+    // may hold them open for ever.
+    let exited = tx.clone();
+    std::thread::Builder::new()
+        .name("watchtower-wait".into())
+        .spawn(move || {
+            let _ = wait_exited(pid);
+            let _ = exited.send(Msg::Exited);
+        })?;
     drop(tx);
     shipper.consume(&rx, 2, &signals);
 

@@ -151,7 +151,7 @@ mod tests {
             match m {
                 Msg::Line { text, .. } => lines.push(text),
                 Msg::Eof(_) => lines.push("<EOF>".into()),
-                Msg::Signal => {}
+                Msg::Signal | Msg::Exited => {}
             }
         }
         let echoed = echoed.lock().unwrap().clone();

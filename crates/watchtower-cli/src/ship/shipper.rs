@@ -9,7 +9,7 @@ use watchtower_logs::{Config, FlushError, Handle, Record, StartError, WorkerGuar
 
 use super::signals::SignalState;
 use super::summary::{LineCounts, Outcome};
-use super::{Input, Msg, SIGNAL_DRAIN};
+use super::{Input, Msg, LEFTOVER_MAX, LEFTOVER_QUIET, SIGNAL_DRAIN};
 use crate::config::ShipPlan;
 use crate::exit_codes::{CliError, ExitCode};
 use crate::multiline::{Joined, Joiner};
@@ -53,8 +53,9 @@ impl Shipper {
         self.outputs.iter().map(|(h, _)| h.clone()).collect()
     }
 
-    /// Handles messages until every input has ended, or until a signal (`ship`) and a short
-    /// drain. Returns the signal, if one stopped it.
+    /// Handles messages until every input has ended, until a signal (`ship`) and a short
+    /// drain, or (`run`) until the command has exited and its pipes are quiet. Returns the
+    /// signal, if one stopped it.
     pub(super) fn consume(
         &mut self,
         rx: &Receiver<Msg>,
@@ -62,6 +63,7 @@ impl Shipper {
         signals: &SignalState,
     ) -> Option<i32> {
         let mut drain_until: Option<Instant> = None;
+        let mut exited_at: Option<Instant> = None;
         while open > 0 {
             let deadline = self
                 .joiners
@@ -79,7 +81,16 @@ impl Shipper {
                     input,
                     text,
                     timestamp_ms,
-                }) => self.line(input, text, timestamp_ms, now),
+                }) => {
+                    self.line(input, text, timestamp_ms, now);
+                    if let Some(at) = exited_at {
+                        drain_until = Some((now + LEFTOVER_QUIET).min(at + LEFTOVER_MAX));
+                    }
+                }
+                Ok(Msg::Exited) => {
+                    exited_at = Some(now);
+                    drain_until = Some(now + LEFTOVER_QUIET);
+                }
                 Ok(Msg::Eof(input)) => {
                     if let Some(e) = self.joiners[input as usize].finish() {
                         self.emit(input, e);
