@@ -15,6 +15,7 @@ use watchtower_logs::{
 
 use crate::cli::{AwsArgs, GroupClassArg, OverflowArg, OversizeArg, ShipArgs};
 use crate::exit_codes::{CliError, ExitCode};
+use crate::timestamp::TimestampFormat;
 
 /// Default `--multiline-timeout`.
 pub const DEFAULT_MULTILINE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -46,6 +47,12 @@ pub struct ShipPlan {
     pub verbose: bool,
     /// What `--verbose` says at the start.
     pub description: String,
+    /// `--timestamp-format`.
+    pub timestamp_format: Option<TimestampFormat>,
+    /// `--max-message-size`, as the core has it.
+    pub max_message_size: usize,
+    /// `--oversize`: applied by the CLI to whole lines, so a line is cut or split once.
+    pub oversize: OversizePolicy,
 }
 
 /// Which command the plan is for: sets the defaults of `{program_name}` and `{logger_name}`.
@@ -86,6 +93,7 @@ pub fn ship_plan(
         })
         .transpose()?;
     let description = describe(args, &main, source);
+    let max_message_size = main.max_message_size();
     Ok(ShipPlan {
         group: main.log_group_name().to_owned(),
         main,
@@ -100,6 +108,13 @@ pub fn ship_plan(
         quiet: args.quiet,
         verbose: args.verbose,
         description,
+        timestamp_format: args.timestamp_format.clone(),
+        max_message_size,
+        oversize: match args.delivery.oversize {
+            None | Some(OversizeArg::Truncate) => OversizePolicy::Truncate,
+            Some(OversizeArg::Split) => OversizePolicy::Split,
+            Some(OversizeArg::Drop) => OversizePolicy::Drop,
+        },
     })
 }
 

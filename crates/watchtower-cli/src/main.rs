@@ -18,6 +18,7 @@ mod parse;
 mod read;
 mod ship;
 mod style;
+mod timestamp;
 
 use std::io;
 use std::process::ExitCode;

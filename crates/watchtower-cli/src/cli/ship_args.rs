@@ -9,6 +9,7 @@ use regex_lite::Regex;
 
 use super::{AwsArgs, DeliveryArgs};
 use crate::parse::{parse_duration, parse_regex, parse_tag};
+use crate::timestamp::{parse_timestamp_format, TimestampFormat};
 
 /// `watchtower run`.
 #[derive(Debug, Args)]
@@ -132,6 +133,22 @@ pub struct ShipArgs {
         hide_short_help = true
     )]
     pub multiline_timeout: Option<Duration>,
+
+    /// Take each event's time from its line instead of the time it was read.
+    ///
+    /// rfc3339 (ISO 8601 anywhere in the line, `T` or space, no offset = UTC), epoch (seconds
+    /// or milliseconds at the start), clf (Apache/nginx `05/Jan/2026:10:00:00 +0000`), syslog
+    /// (`Jan  5 10:00:00` at the start, UTC), auto (each of these), or a strftime pattern at
+    /// the start of the line (`%Y-%m-%d %H:%M:%S`, UTC unless it has %z). A line without one
+    /// keeps its read time; the summary counts them.
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        env = "WATCHTOWER_TIMESTAMP_FORMAT",
+        value_parser = parse_timestamp_format,
+        help_heading = "Lines"
+    )]
+    pub timestamp_format: Option<TimestampFormat>,
 
     /// Do not copy the input to stdout/stderr.
     #[arg(

@@ -17,8 +17,8 @@
 //!
 //! Lines are split at `\n` (a `\r` before it is removed too); invalid UTF-8 is replaced with
 //! U+FFFD in the shipped event but passed through unchanged. A line longer than
-//! [`MAX_LINE_BYTES`] without a newline is shipped in pieces of that size, so memory stays
-//! bounded; the core's oversize policy then applies to each piece.
+//! [`MAX_LINE_BYTES`] without a newline is read in pieces of that size, so memory stays
+//! bounded; the oversize policy applies to the line once (cut, split or dropped, counted once).
 
 mod child;
 mod progress;
@@ -74,6 +74,8 @@ enum Msg {
         input: Input,
         text: String,
         timestamp_ms: i64,
+        /// The rest of a line longer than [`MAX_LINE_BYTES`], after its first piece.
+        continued: bool,
     },
     Eof(Input),
     /// Wakes the main loop after a signal (`ship` only).
@@ -166,7 +168,7 @@ pub fn ship(args: ShipCmdArgs) -> anyhow::Result<std::process::ExitCode> {
     let echo: Option<Box<dyn Write + Send>> =
         shipper.passthrough.then(|| Box::new(io::stdout()) as _);
     // A bar on a terminal, unless passed-through lines would scroll it away.
-    let wanted = !shipper.quiet && !(shipper.passthrough && io::stdout().is_terminal());
+    let wanted = !(shipper.quiet || shipper.passthrough && io::stdout().is_terminal());
     let progress = Progress::start(wanted, stdin_file_size(), shipper.handles());
     let counters = progress.as_ref().map(|p| p.counters.clone());
     spawn_reader(io::stdin(), echo, Input::Stdout, tx, counters)?;
@@ -186,5 +188,5 @@ pub fn ship(args: ShipCmdArgs) -> anyhow::Result<std::process::ExitCode> {
 fn stdin_file_size() -> Option<u64> {
     let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
     let meta = std::fs::File::from(fd).metadata().ok()?;
-    meta.is_file().then(|| meta.len())
+    meta.is_file().then_some(meta.len())
 }

@@ -11,6 +11,7 @@ use super::progress::Counters;
 use super::{Input, Msg, MAX_LINE_BYTES, READ_CHUNK};
 use crate::parse::now_millis;
 
+/// Starts a thread running [`read_lines`].
 pub(super) fn spawn_reader(
     input: impl Read + Send + 'static,
     echo: Option<Box<dyn Write + Send>>,
@@ -39,8 +40,10 @@ fn read_lines(
 ) {
     let mut buf = vec![0u8; READ_CHUNK];
     let mut line: Vec<u8> = Vec::new();
-    let send = |line: &mut Vec<u8>, timestamp_ms: i64| {
-        if let Some(c) = counters {
+    // The line being read already had a piece sent.
+    let mut continued = false;
+    let send = |line: &mut Vec<u8>, timestamp_ms: i64, continued: bool| {
+        if let Some(c) = counters.filter(|_| !continued) {
             c.lines.fetch_add(1, Relaxed);
         }
         let text = decode(std::mem::take(line));
@@ -48,6 +51,7 @@ fn read_lines(
             input: which,
             text,
             timestamp_ms,
+            continued,
         })
         .is_ok()
     };
@@ -78,7 +82,7 @@ fn read_lines(
             match piece.strip_suffix(b"\n") {
                 Some(body) => {
                     line.extend_from_slice(body);
-                    if !send(&mut line, now) {
+                    if !send(&mut line, now, std::mem::take(&mut continued)) {
                         return;
                     }
                 }
@@ -88,13 +92,13 @@ fn read_lines(
         while line.len() >= MAX_LINE_BYTES {
             let cut = utf8_floor(&line, MAX_LINE_BYTES);
             let mut head: Vec<u8> = line.drain(..cut).collect();
-            if !send(&mut head, now) {
+            if !send(&mut head, now, std::mem::replace(&mut continued, true)) {
                 return;
             }
         }
     }
     if !line.is_empty() {
-        let _ = send(&mut line, now_millis());
+        let _ = send(&mut line, now_millis(), continued);
     }
     let _ = tx.send(Msg::Eof(which));
 }
@@ -108,7 +112,7 @@ fn decode(mut bytes: Vec<u8>) -> String {
 }
 
 /// The largest cut `<= max` that does not split a UTF-8 sequence (or `max` if there is none).
-fn utf8_floor(bytes: &[u8], max: usize) -> usize {
+pub(super) fn utf8_floor(bytes: &[u8], max: usize) -> usize {
     let mut cut = max.min(bytes.len());
     while cut > 0 && cut < bytes.len() && (bytes[cut] & 0xC0) == 0x80 {
         cut -= 1;

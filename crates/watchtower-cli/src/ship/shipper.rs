@@ -5,14 +5,21 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::Instant;
 
-use watchtower_logs::{Config, FlushError, Handle, Record, StartError, WorkerGuard};
+use watchtower_logs::{
+    Config, DropReason, FlushError, Handle, OversizePolicy, Record, StartError, WorkerGuard,
+};
 
+use super::reader::utf8_floor;
 use super::signals::SignalState;
 use super::summary::{LineCounts, Outcome};
 use super::{Input, Msg, LEFTOVER_MAX, LEFTOVER_QUIET, SIGNAL_DRAIN};
 use crate::config::ShipPlan;
 use crate::exit_codes::{CliError, ExitCode};
 use crate::multiline::{Joined, Joiner};
+use crate::timestamp::TimestampFormat;
+
+/// What CloudWatch Logs counts per event on top of its message bytes.
+const EVENT_OVERHEAD_BYTES: usize = 26;
 
 pub(super) struct Shipper {
     group: String,
@@ -24,6 +31,11 @@ pub(super) struct Shipper {
     pub(super) passthrough: bool,
     pub(super) quiet: bool,
     verbose: bool,
+    timestamp_format: Option<TimestampFormat>,
+    max_message_size: usize,
+    oversize: OversizePolicy,
+    /// Time of the last event, for the pieces of a line too long to hold.
+    last_timestamp_ms: i64,
 }
 
 impl Shipper {
@@ -45,6 +57,10 @@ impl Shipper {
             passthrough: plan.passthrough,
             quiet: plan.quiet,
             verbose: plan.verbose,
+            timestamp_format: plan.timestamp_format,
+            max_message_size: plan.max_message_size,
+            oversize: plan.oversize,
+            last_timestamp_ms: 0,
         })
     }
 
@@ -81,8 +97,9 @@ impl Shipper {
                     input,
                     text,
                     timestamp_ms,
+                    continued,
                 }) => {
-                    self.line(input, text, timestamp_ms, now);
+                    self.line(input, text, timestamp_ms, continued, now);
                     if let Some(at) = exited_at {
                         drain_until = Some((now + LEFTOVER_QUIET).min(at + LEFTOVER_MAX));
                     }
@@ -121,28 +138,81 @@ impl Shipper {
         Some(signals.received()).filter(|s| *s != 0 && signals.child.is_none())
     }
 
-    fn line(&mut self, input: Input, text: String, timestamp_ms: i64, now: Instant) {
+    fn line(&mut self, input: Input, text: String, read_ms: i64, continued: bool, now: Instant) {
+        if continued {
+            // The rest of a line too long to hold: its first piece was already over the
+            // message size, so it is cut (or dropped) there, or split on with it.
+            if self.oversize == OversizePolicy::Split {
+                self.log(input, text, self.last_timestamp_ms);
+            }
+            return;
+        }
         self.counts.lines += 1;
         if text.is_empty() {
             // The service refuses empty messages; they are counted, not shipped.
             self.counts.empty += 1;
             return;
         }
+        let timestamp_ms = match &self.timestamp_format {
+            Some(f) => f.find(&text, read_ms).unwrap_or_else(|| {
+                self.counts.untimed += 1;
+                read_ms
+            }),
+            None => read_ms,
+        };
         if let Some(e) = self.joiners[input as usize].push(text, timestamp_ms, now) {
             self.emit(input, e);
         }
     }
 
+    /// Applies the oversize policy to a whole event, counting it once.
     fn emit(&mut self, input: Input, event: Joined) {
+        self.counts.joined_events += 1;
+        self.last_timestamp_ms = event.timestamp_ms;
+        let limit = self.max_message_size.saturating_sub(EVENT_OVERHEAD_BYTES);
+        if event.text.len() <= limit {
+            return self.log(input, event.text, event.timestamp_ms);
+        }
+        match self.oversize {
+            OversizePolicy::Drop => self.counts.oversize_dropped += 1,
+            OversizePolicy::Split => {
+                self.counts.split += 1;
+                self.log(input, event.text, event.timestamp_ms);
+            }
+            // Truncate, and any policy the core adds later.
+            _ => {
+                self.counts.truncated += 1;
+                let mut text = event.text;
+                text.truncate(utf8_floor(text.as_bytes(), limit));
+                self.log(input, text, event.timestamp_ms);
+            }
+        }
+    }
+
+    /// Hands an event to the core, cutting it into pieces of at most the message size.
+    fn log(&mut self, input: Input, mut text: String, timestamp_ms: i64) {
         let i = if input == Input::Stderr && self.outputs.len() > 1 {
             1
         } else {
             0
         };
-        self.outputs[i].0.log(
-            Record::new(event.text)
+        let limit = self
+            .max_message_size
+            .saturating_sub(EVENT_OVERHEAD_BYTES)
+            .max(4);
+        while text.len() > limit {
+            let cut = utf8_floor(text.as_bytes(), limit);
+            let rest = text.split_off(cut);
+            self.send(i, std::mem::replace(&mut text, rest), timestamp_ms);
+        }
+        self.send(i, text, timestamp_ms);
+    }
+
+    fn send(&mut self, output: usize, text: String, timestamp_ms: i64) {
+        self.outputs[output].0.log(
+            Record::new(text)
                 .logger_name(&self.logger_name)
-                .timestamp_millis(event.timestamp_ms),
+                .timestamp_millis(timestamp_ms),
         );
         self.counts.events += 1;
     }
@@ -171,6 +241,9 @@ impl Shipper {
                 .any(|r| matches!(r, Err(FlushError::Timeout { .. }))),
             ..Outcome::default()
         };
+        outcome.truncated = self.counts.truncated;
+        outcome.split = self.counts.split;
+        outcome.add_lost(DropReason::Oversize, self.counts.oversize_dropped);
         for (h, _) in outputs {
             let s = h.stats();
             outcome.delivered += s.delivered;

@@ -9,8 +9,18 @@ pub(super) struct LineCounts {
     pub(super) lines: u64,
     /// Empty lines, skipped.
     pub(super) empty: u64,
-    /// Events handed to the core (after joining).
+    /// Events handed to the core (after joining and splitting).
     pub(super) events: u64,
+    /// Lines (events) cut to the message size.
+    pub(super) truncated: u64,
+    /// Lines (events) sent as several events.
+    pub(super) split: u64,
+    /// Lines (events) over the message size dropped (`--oversize drop`).
+    pub(super) oversize_dropped: u64,
+    /// Lines without a time in `--timestamp-format` (read time used).
+    pub(super) untimed: u64,
+    /// Events out of the multiline joiner (before oversize handling).
+    pub(super) joined_events: u64,
 }
 
 /// What happened to the lines, for the summary and the exit code.
@@ -35,6 +45,9 @@ pub(super) struct Outcome {
 
 impl Outcome {
     pub(super) fn add_lost(&mut self, reason: DropReason, n: u64) {
+        if n == 0 {
+            return;
+        }
         self.lost += n;
         match self.lost_by.iter_mut().find(|(r, _)| *r == reason) {
             Some((_, m)) => *m += n,
@@ -68,13 +81,19 @@ impl Outcome {
             count(c.lines, "line"),
             count(c.empty, "empty line")
         );
-        let joined = c.lines - c.empty - c.events;
+        let joined = c.lines.saturating_sub(c.empty + c.joined_events);
         if joined > 0 {
             s += &format!(", {} joined into multiline events", count(joined, "line"));
         }
+        if c.untimed > 0 {
+            s += &format!(
+                ", {} without a timestamp in --timestamp-format (read time used)",
+                count(c.untimed, "line")
+            );
+        }
         s += &format!(
             "); {} to log group \"{}\": {} delivered",
-            count(c.events, "event"),
+            count(c.events + c.oversize_dropped, "event"),
             self.group,
             self.delivered
         );
@@ -150,7 +169,10 @@ mod tests {
             counts: LineCounts {
                 lines: 10,
                 empty: 2,
-                events: 6,
+                events: 5,
+                joined_events: 6,
+                oversize_dropped: 1,
+                ..LineCounts::default()
             },
             delivered: 5,
             truncated: 1,
@@ -169,6 +191,8 @@ mod tests {
                 lines: 1,
                 empty: 0,
                 events: 1,
+                joined_events: 1,
+                ..LineCounts::default()
             },
             delivered: 1,
             ..Outcome::default()
