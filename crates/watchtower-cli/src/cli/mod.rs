@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::parse::{parse_duration, parse_endpoint_url};
 
 pub use delivery_args::{DeliveryArgs, OverflowArg, OversizeArg};
-pub use read_args::{GetArgs, GroupsArgs, Output, StreamsArgs, TailArgs, TailFormat};
+pub use read_args::{GetArgs, GroupsArgs, Output, ReadArgs, ReadFormat, StreamsArgs, TailArgs};
 pub use ship_args::{GroupClassArg, RunArgs, ShipArgs, ShipCmdArgs};
 
 const EXAMPLES: &str = "\
@@ -38,7 +38,8 @@ Examples:
 
 Exit status: 0 success; 1 AWS refused a request; 2 bad flags or option values; 3 events were \
 lost (the summary says why); 4 log group or stream not found; 5 endpoint unreachable or timed \
-out; 6 AWS region, credentials or permissions; 126/127 the command cannot run / was not found. \
+out; 6 AWS region, credentials or permissions; 7 nothing printed (get and tail with \
+--fail-if-empty); 126/127 the command cannot run / was not found. \
 `run` exits with the command's own status (128+N if killed by signal N), and with 3 when the \
 command succeeded but events were lost.";
 
@@ -55,14 +56,16 @@ Examples:
 
 const GET_EXAMPLES: &str = "\
 Examples:
-  watchtower get --group my-app --start 2h
-  watchtower get -g my-app --stream-prefix web/ --start 2026-01-05T10:00:00Z --end 2026-01-05T11:00:00Z
-  watchtower get -g my-app --filter '\"connection reset\"' --output json | jq .message";
+  watchtower get my-app --since 2h
+  watchtower get my-app my-worker --since yesterday --until '2h ago' --format detailed
+  watchtower get my-app --stream-prefix web/ --start 2026-01-05T10:00:00Z --end 2026-01-05T11:00:00Z
+  watchtower get my-app --filter-pattern '\"connection reset\"' --format json | jq .message
+  watchtower get my-app --since 1h --grep 'timeout|refused' --grepv healthcheck --fail-if-empty";
 
 const TAIL_EXAMPLES: &str = "\
 Examples:
-  watchtower tail --group my-app --follow
-  watchtower tail -g my-app --since 1h --filter ERROR --format short";
+  watchtower tail my-app --follow
+  watchtower tail my-app my-worker --since 1h --filter-pattern ERROR --format short";
 
 /// Ship logs to AWS CloudWatch Logs from a command or stdin, and read them back.
 #[derive(Debug, Parser)]
@@ -131,24 +134,30 @@ pub enum Command {
     )]
     Ship(ShipCmdArgs),
 
-    /// Print the events of a log group, paginated to the end.
+    /// Print the events of log groups, oldest first, paginated to the end.
     #[command(
-        long_about = "Print the events of a log group (or some of its streams) between two \
-            times, oldest first, paginated to the end.\n\n\
-            With exactly one --stream and no --filter it reads the stream with GetLogEvents; \
-            otherwise it uses FilterLogEvents.",
+        long_about = "Print the events of one or more log groups (or some of their streams) \
+            between two times, oldest first, several groups interleaved by time, paginated to \
+            the end and printed as each page arrives.\n\n\
+            With exactly one group, one --stream and no --filter it reads the stream with \
+            GetLogEvents; otherwise it uses FilterLogEvents.\n\n\
+            Exit status: 0 success (7 with --fail-if-empty when nothing was printed); 1 AWS \
+            refused a request; 2 bad flags; 4 group or stream not found; 5 endpoint \
+            unreachable or no answer within --timeout; 6 region, credentials or permissions.",
         after_help = GET_EXAMPLES
     )]
     Get(GetArgs),
 
-    /// Print recent events of a log group in time order; --follow for new ones.
+    /// Print recent events of log groups in time order; --follow for new ones.
     #[command(
-        long_about = "Print the recent events of a log group, all streams interleaved in time \
-            order, like `aws logs tail`. With --follow, keep polling and print new events as \
-            they arrive, each once, until interrupted.\n\n\
-            Events are shipped in batches, so they may arrive later than newer events of \
-            other streams: --follow re-reads the last --lookback of time on each poll and \
-            prints late events when they appear.",
+        long_about = "Print the recent events of one or more log groups, all streams \
+            interleaved in time order, like `aws logs tail`, printed as each page arrives. \
+            With --follow, keep polling and print new events as they arrive, each once, until \
+            interrupted (or --until has passed); each poll reads from the newest event seen \
+            on, and polls slow down while the service throttles.\n\n\
+            Events are shipped in batches, so one may arrive after newer events of other \
+            streams were printed: --lookback re-reads that much more on each poll, to print \
+            such late events too. Exit status as for `get`.",
         after_help = TAIL_EXAMPLES
     )]
     Tail(TailArgs),

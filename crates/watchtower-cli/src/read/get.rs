@@ -1,0 +1,126 @@
+//! `get`, and `tail` without `--follow`: every group's events between two times, merged by
+//! time and printed as pages arrive.
+
+use super::event::{Event, Printer};
+use super::fetch::{merge, GroupReader, Query, Select, Sink};
+use super::{groups_of, runtime};
+use crate::aws::connect;
+use crate::cli::{ColorChoice, GetArgs, ReadArgs, ReadFormat, TailArgs};
+use crate::exit_codes::{CliError, ExitCode};
+use crate::parse::now_millis;
+
+/// Prints what the selection keeps, up to the limit.
+pub struct PrintSink<'a> {
+    pub printer: &'a mut Printer,
+    pub select: &'a Select,
+    pub remaining: Option<u64>,
+}
+
+impl Sink for PrintSink<'_> {
+    fn event(&mut self, e: &Event) -> std::io::Result<bool> {
+        if !self.select.keeps(e) {
+            return Ok(true);
+        }
+        if self.remaining == Some(0) {
+            return Ok(false);
+        }
+        self.printer.event(e)?;
+        if let Some(r) = &mut self.remaining {
+            *r -= 1;
+            return Ok(*r > 0);
+        }
+        Ok(true)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.printer.flush()
+    }
+}
+
+/// The query and selection of the shared flags.
+pub fn query_of(read: &ReadArgs, start: Option<i64>, end: Option<i64>) -> (Query, Select) {
+    let query = Query {
+        streams: read.stream.clone(),
+        prefix: read.stream_prefix.clone(),
+        start,
+        end,
+        filter: read.filter.clone(),
+    };
+    let select = Select {
+        prefix: read.stream_prefix.clone(),
+        grep: read.grep.clone(),
+        grepv: read.grepv.clone(),
+    };
+    (query, select)
+}
+
+/// `watchtower get`.
+pub fn get(args: GetArgs, color: ColorChoice) -> anyhow::Result<ExitCode> {
+    let now = now_millis();
+    read_range(
+        &args.read,
+        args.start.map(|t| t.resolve(now)),
+        args.end.map(|t| t.resolve(now)),
+        args.format,
+        color,
+        ("--start", "--end"),
+    )
+}
+
+/// `watchtower tail` without `--follow`.
+pub fn tail_once(args: &TailArgs, color: ColorChoice) -> anyhow::Result<ExitCode> {
+    let now = now_millis();
+    read_range(
+        &args.read,
+        Some(args.since.resolve(now)),
+        Some(args.until.map_or(now, |t| t.resolve(now))),
+        args.format,
+        color,
+        ("--since", "--until"),
+    )
+}
+
+fn read_range(
+    read: &ReadArgs,
+    start: Option<i64>,
+    end: Option<i64>,
+    format: ReadFormat,
+    color: ColorChoice,
+    (start_flag, end_flag): (&str, &str),
+) -> anyhow::Result<ExitCode> {
+    let groups = groups_of(read)?;
+    if let (Some(s), Some(e)) = (start, end) {
+        if s > e {
+            return Err(CliError::new(
+                ExitCode::Usage,
+                format!(
+                    "{start_flag} is after {end_flag}: swap them, or give a relative \
+                     {start_flag} such as 2h"
+                ),
+            )
+            .into());
+        }
+    }
+    let mut printer = Printer::new(format, color).with(read.local, groups.len() > 1);
+    if read.limit != Some(0) {
+        let (query, select) = query_of(read, start, end);
+        runtime()?.block_on(async {
+            let logs = connect(&read.aws).await?;
+            let mut readers: Vec<GroupReader> = groups
+                .iter()
+                .map(|g| GroupReader::new(&logs, g, &query))
+                .collect();
+            let mut sink = PrintSink {
+                printer: &mut printer,
+                select: &select,
+                remaining: read.limit,
+            };
+            merge(&mut readers, &mut sink).await
+        })?;
+    }
+    Ok(if read.fail_if_empty && printer.printed == 0 {
+        ExitCode::NothingMatched
+    } else {
+        ExitCode::Success
+    })
+}
