@@ -97,11 +97,23 @@ pub struct GetArgs {
     /// or without an offset (2026-01-05T10:00:00Z, 2026-01-05 11:00:00+01:00, 2026-01-05T10:00
     /// is UTC), a date (2026-01-05), or epoch seconds or milliseconds (1767607200,
     /// 1767607200000).
-    #[arg(long, value_name = "TIME", visible_alias = "since", value_parser = parse_time)]
+    #[arg(
+        long,
+        value_name = "TIME",
+        visible_alias = "since",
+        value_parser = parse_time,
+        allow_hyphen_values = true
+    )]
     pub start: Option<TimeArg>,
 
     /// Newest event time, same forms as --start [default: now].
-    #[arg(long, value_name = "TIME", visible_alias = "until", value_parser = parse_time)]
+    #[arg(
+        long,
+        value_name = "TIME",
+        visible_alias = "until",
+        value_parser = parse_time,
+        allow_hyphen_values = true
+    )]
     pub end: Option<TimeArg>,
 
     /// message: each message as is; short: time and message; detailed: time, group, stream
@@ -136,12 +148,19 @@ pub struct TailArgs {
         value_name = "TIME",
         visible_alias = "start",
         value_parser = parse_time,
+        allow_hyphen_values = true,
         default_value = "10m"
     )]
     pub since: TimeArg,
 
     /// Newest event time; with --follow, stop following once it has passed [default: now].
-    #[arg(long, value_name = "TIME", visible_alias = "end", value_parser = parse_time)]
+    #[arg(
+        long,
+        value_name = "TIME",
+        visible_alias = "end",
+        value_parser = parse_time,
+        allow_hyphen_values = true
+    )]
     pub until: Option<TimeArg>,
 
     /// short: time and message; detailed: time, group, stream and message; json: one
