@@ -30,6 +30,11 @@ pub struct RunArgs {
     )]
     pub stderr_stream: Option<String>,
 
+    /// Give the command a pseudo-terminal as stdout and stderr, so that it line-buffers its
+    /// output as on a terminal (stderr lines then go with stdout's).
+    #[arg(long, conflicts_with = "stderr_stream", help_heading = "Lines")]
+    pub pty: bool,
+
     /// The command to run and its arguments (after `--` if they start with a dash).
     #[arg(
         value_name = "COMMAND",

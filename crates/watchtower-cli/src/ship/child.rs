@@ -1,7 +1,9 @@
 //! The command `run` starts: spawn errors, its exit status, waiting for it.
 
 use std::ffi::OsStr;
+use std::fs::File;
 use std::io;
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::ExitStatus;
 
 use crate::exit_codes::{CliError, ExitCode};
@@ -53,4 +55,38 @@ pub(super) fn wait_exited(pid: u32) -> io::Result<()> {
             return Err(e);
         }
     }
+}
+
+/// A pseudo-terminal for `run --pty`: the controller side (read like a pipe) and the device
+/// side (the command's stdout and stderr), without output post-processing, so lines end in
+/// `\n` as the command wrote them.
+pub(super) fn pty() -> io::Result<(File, OwnedFd)> {
+    let (mut controller, mut device) = (0, 0);
+    // SAFETY: openpty writes two new descriptors into the ints we own; null name, termios and
+    // window size are allowed.
+    if unsafe {
+        libc::openpty(
+            &mut controller,
+            &mut device,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    } != 0
+    {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors are new and owned by nothing else.
+    let (controller, device) =
+        unsafe { (File::from_raw_fd(controller), OwnedFd::from_raw_fd(device)) };
+    // SAFETY: termios calls on the device descriptor we own, into a zeroed struct we own.
+    unsafe {
+        use std::os::fd::AsRawFd;
+        let mut t: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(device.as_raw_fd(), &mut t) == 0 {
+            t.c_oflag &= !libc::OPOST;
+            libc::tcsetattr(device.as_raw_fd(), libc::TCSANOW, &t);
+        }
+    }
+    Ok((controller, device))
 }

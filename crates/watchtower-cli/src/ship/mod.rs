@@ -40,7 +40,7 @@ use crate::cli::{RunArgs, ShipCmdArgs};
 use crate::config::{ship_plan, Source};
 use crate::exit_codes::ExitCode;
 
-use child::{exit_status_code, spawn_error, wait_exited};
+use child::{exit_status_code, pty, spawn_error, wait_exited};
 pub use progress::eprint_line;
 use progress::Progress;
 use reader::spawn_reader;
@@ -106,28 +106,48 @@ pub fn run(args: RunArgs) -> anyhow::Result<std::process::ExitCode> {
     // ours, so that it can read the terminal and Ctrl-C reaches it directly.
     let own_group = !io::stdin().is_terminal();
     let mut command = Command::new(program);
-    command
-        .args(&args.command[1..])
-        .stdin(Stdio::inherit())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.args(&args.command[1..]).stdin(Stdio::inherit());
+    let terminal = if args.pty {
+        let (controller, device) = pty()?;
+        command
+            .stdout(Stdio::from(device.try_clone()?))
+            .stderr(Stdio::from(device));
+        Some(controller)
+    } else {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        None
+    };
     if own_group {
         command.process_group(0);
     }
     let mut child = command.spawn().map_err(|e| spawn_error(program, e))?;
+    // Our copies of the terminal's device side: closed, so reading ends when the command's do.
+    drop(command);
     let pid = child.id();
     let signals = Arc::new(SignalState::new(Some(ChildTarget { pid, own_group })));
     listen_for_signals(signals.clone(), None)?;
 
     let (tx, rx) = mpsc::sync_channel(CHANNEL_LINES);
     let passthrough = shipper.passthrough;
+    let echo = |to_stderr: bool| -> Option<Box<dyn Write + Send>> {
+        match (passthrough, to_stderr) {
+            (false, _) => None,
+            (true, false) => Some(Box::new(io::stdout())),
+            (true, true) => Some(Box::new(io::stderr())),
+        }
+    };
+    let mut inputs = 0;
+    if let Some(controller) = terminal {
+        spawn_reader(controller, echo(false), Input::Stdout, tx.clone(), None)?;
+        inputs += 1;
+    }
     if let Some(out) = child.stdout.take() {
-        let echo: Option<Box<dyn Write + Send>> = passthrough.then(|| Box::new(io::stdout()) as _);
-        spawn_reader(out, echo, Input::Stdout, tx.clone(), None)?;
+        spawn_reader(out, echo(false), Input::Stdout, tx.clone(), None)?;
+        inputs += 1;
     }
     if let Some(err) = child.stderr.take() {
-        let echo: Option<Box<dyn Write + Send>> = passthrough.then(|| Box::new(io::stderr()) as _);
-        spawn_reader(err, echo, Input::Stderr, tx.clone(), None)?;
+        spawn_reader(err, echo(true), Input::Stderr, tx.clone(), None)?;
+        inputs += 1;
     }
     // `run` waits for the command, not for its pipes: a process it left in the background
     // may hold them open for ever.
@@ -139,7 +159,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<std::process::ExitCode> {
             let _ = exited.send(Msg::Exited);
         })?;
     drop(tx);
-    shipper.consume(&rx, 2, &signals);
+    shipper.consume(&rx, inputs, &signals);
 
     // Wait for the exit without reaping, so the pid cannot be reused while the signal thread
     // may still forward to it; then stop forwarding, then reap.

@@ -60,6 +60,8 @@ fn read_lines(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // A pseudo-terminal's controller side once every holder of the device side is gone.
+            Err(e) if e.raw_os_error() == Some(libc::EIO) => break,
             Err(e) => {
                 eprintln!(
                     "watchtower: warning: reading the input failed: {e}; treating it as ended"
