@@ -7,6 +7,7 @@
 //! core's defaults (watchtower 3.4's) apply; the help text states them.
 
 mod delivery_args;
+mod query_args;
 mod read_args;
 mod ship_args;
 
@@ -18,6 +19,7 @@ use std::time::Duration;
 use crate::parse::{parse_duration, parse_endpoint_url};
 
 pub use delivery_args::{DeliveryArgs, OverflowArg, OversizeArg};
+pub use query_args::{QueryArgs, QueryFormat};
 pub use read_args::{GetArgs, GroupsArgs, Output, ReadArgs, ReadFormat, StreamsArgs, TailArgs};
 pub use ship_args::{GroupClassArg, RunArgs, ShipArgs, ShipCmdArgs};
 
@@ -167,6 +169,19 @@ pub enum Command {
 
     /// List the log streams of a group.
     Streams(StreamsArgs),
+
+    /// Run a CloudWatch Logs Insights query over log groups and print the rows.
+    #[command(
+        long_about = "Run a CloudWatch Logs Insights query (StartQuery, then GetQueryResults \
+            until it completes) over one or more log groups between two times, and print the \
+            rows as a table or as JSON lines. While it runs, progress (records matched and \
+            scanned) shows on stderr when that is a terminal. Exit status as for `get`; a \
+            failed, cancelled or timed-out query exits 1.",
+        after_help = "Examples:\n  watchtower query my-app -e 'fields @timestamp, @message | \
+            filter @message like /ERROR/ | sort @timestamp desc | limit 20' --since 1d\n  \
+            watchtower query my-app my-worker -e 'stats count(*) by bin(1h)' --format json"
+    )]
+    Query(QueryArgs),
 
     /// Print a shell completion script.
     #[command(long_about = "Print a completion script for SHELL on stdout.\n\n\

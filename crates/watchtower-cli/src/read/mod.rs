@@ -9,9 +9,11 @@ mod fetch;
 mod follow;
 mod get;
 mod list;
+mod query;
 
 pub use get::get;
 pub use list::{groups, streams};
+pub use query::query;
 
 use crate::cli::{ColorChoice, ReadArgs, TailArgs};
 use crate::exit_codes::{CliError, ExitCode};
