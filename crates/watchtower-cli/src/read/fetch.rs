@@ -198,3 +198,33 @@ pub async fn merge(readers: &mut [GroupReader], sink: &mut impl Sink) -> anyhow:
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(stream: &str, message: &str) -> Event {
+        Event {
+            group: "g".into(),
+            timestamp: 0,
+            message: message.into(),
+            stream: Some(stream.into()),
+            event_id: None,
+            ingestion_time: None,
+        }
+    }
+
+    #[test]
+    fn the_selection_applies_prefix_grep_and_grepv() {
+        let s = Select {
+            prefix: Some("web/".into()),
+            grep: Some(Regex::new(r"\b5\d\d\b").unwrap()),
+            grepv: Some(Regex::new("health").unwrap()),
+        };
+        assert!(s.keeps(&event("web/1", "GET / 500")));
+        assert!(!s.keeps(&event("worker/1", "GET / 500")), "prefix");
+        assert!(!s.keeps(&event("web/1", "GET / 200")), "grep");
+        assert!(!s.keeps(&event("web/1", "GET /health 503")), "grepv");
+        assert!(Select::default().keeps(&event("any", "thing")));
+    }
+}

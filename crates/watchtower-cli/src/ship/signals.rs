@@ -121,6 +121,11 @@ fn handle_signal(state: &SignalState, origin: &Origin, wake: Option<&SyncSender<
                 exit_now(sig);
             }
             state.first.store(sig, Ordering::SeqCst);
+            // Reading may be waiting for room in the queue (an outage): say what happens.
+            super::eprint_line(
+                "watchtower: stopping: delivering what was read (up to --shutdown-timeout); \
+                 interrupt again to exit at once",
+            );
             if let Some(tx) = wake {
                 // The loop also checks `first` after every line, so a full channel is fine.
                 let _ = tx.try_send(Msg::Signal);
