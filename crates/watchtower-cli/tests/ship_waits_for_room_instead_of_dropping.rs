@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{run, watchtower};
+use std::time::Duration;
+
+use common::{run_within, watchtower};
 use watchtower_testkit::shared_moto;
 
 /// 200,000 numbered lines, about 60 bytes each (12 MB): 48 times the queue bound below.
@@ -19,6 +21,8 @@ fn big_input(lines: usize) -> String {
 }
 
 const LINES: usize = 200_000;
+/// About 10 s on an idle 2-core machine; generous for a loaded CI machine.
+const BIG_INPUT_TIMEOUT: Duration = Duration::from_secs(240);
 
 #[test]
 fn every_line_of_a_large_input_arrives_under_a_small_queue_bound() {
@@ -35,7 +39,7 @@ fn every_line_of_a_large_input_arrives_under_a_small_queue_bound() {
         "--max-queue-bytes",
         "256KiB",
     ]);
-    let done = run(&mut cmd, input.as_bytes());
+    let done = run_within(&mut cmd, input.as_bytes(), BIG_INPUT_TIMEOUT);
     assert_eq!(done.code, Some(0), "stderr: {}", done.stderr);
     assert!(
         done.stderr.contains(&format!(
@@ -72,7 +76,7 @@ fn drop_newest_still_drops_and_says_so() {
         "--overflow",
         "drop-newest",
     ]);
-    let done = run(&mut cmd, input.as_bytes());
+    let done = run_within(&mut cmd, input.as_bytes(), BIG_INPUT_TIMEOUT);
     assert_eq!(done.code, Some(3), "stderr: {}", done.stderr);
     assert!(
         done.stderr.contains("queue_full") && done.stderr.contains("--overflow block"),
