@@ -167,3 +167,39 @@ fn grep_grepv_and_fail_if_empty() {
     );
     assert_eq!(done.code, Some(0), "exit 7 is opt-in");
 }
+
+#[test]
+fn jmespath_selects_fields_of_json_messages() {
+    let moto = shared_moto();
+    let e = moto.endpoint();
+    ship(
+        &e,
+        "structured",
+        "s",
+        concat!(
+            r#"{"level":"ERROR","msg":"boom","req":{"id":7}}"#,
+            "\n",
+            r#"{"level":"INFO","msg":"fine"}"#,
+            "\nnot json at all\n"
+        ),
+    );
+    let out = |args: &[&str]| -> String {
+        let done = run(watchtower(&e).args(["get", "structured"]).args(args), b"");
+        assert_eq!(done.code, Some(0), "{args:?}: {}", done.stderr);
+        done.stdout
+    };
+    assert_eq!(out(&["--jmespath", "msg"]), "boom\nfine\n");
+    assert_eq!(
+        out(&["--jmespath", "[level, msg]"]),
+        "[\"ERROR\",\"boom\"]\n[\"INFO\",\"fine\"]\n"
+    );
+    assert_eq!(
+        out(&["--jmespath", "req", "--pretty"]),
+        "{\n  \"id\": 7\n}\n"
+    );
+    let done = run(
+        watchtower(&e).args(["get", "structured", "--jmespath", "[unclosed"]),
+        b"",
+    );
+    assert_eq!(done.code, Some(2), "{}", done.stderr);
+}

@@ -53,6 +53,18 @@ pub struct ReadArgs {
     #[arg(long, value_name = "REGEX", value_parser = parse_grep)]
     pub grepv: Option<Regex>,
 
+    /// Print this JMESPath expression of each JSON message instead of the message; messages
+    /// that are not JSON, or where it is null, are skipped.
+    ///
+    /// A string result prints as is, anything else as JSON. E.g. 'level', 'request.id',
+    /// '[level, msg]', 'msg' with --grep on the message.
+    #[arg(long, value_name = "EXPR", value_parser = parse_jmespath)]
+    pub jmespath: Option<String>,
+
+    /// Pretty-print JSON messages (and --jmespath results) over several lines.
+    #[arg(long)]
+    pub pretty: bool,
+
     /// Stop after N events.
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
@@ -246,6 +258,16 @@ pub enum ReadFormat {
     Detailed,
     /// One JSON object per line.
     Json,
+}
+
+/// A JMESPath expression, checked.
+fn parse_jmespath(s: &str) -> Result<String, String> {
+    jmespath::compile(s).map(|_| s.to_owned()).map_err(|e| {
+        format!(
+            "not a valid JMESPath expression: {}",
+            e.to_string().replace('\n', " ")
+        )
+    })
 }
 
 /// A regular expression for --grep / --grepv.

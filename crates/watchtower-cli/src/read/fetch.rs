@@ -28,15 +28,43 @@ pub struct Query {
     pub filter: Option<String>,
 }
 
-/// Which events are printed, on top of the query.
+/// Which events are printed, on top of the query, and what of them.
 #[derive(Debug, Default)]
 pub struct Select {
     pub prefix: Option<String>,
     pub grep: Option<Regex>,
     pub grepv: Option<Regex>,
+    /// `--jmespath`: what of a JSON message to print.
+    pub jmespath: Option<jmespath::Expression<'static>>,
+    /// `--pretty`.
+    pub pretty: bool,
 }
 
 impl Select {
+    /// What to print of a kept event: its message, a JMESPath result of it (`None` when the
+    /// message is not JSON or the result is null), pretty-printed if asked.
+    pub fn render(&self, message: &str) -> Option<String> {
+        if self.jmespath.is_none() && !self.pretty {
+            return Some(message.to_owned());
+        }
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(message) else {
+            return self.jmespath.is_none().then(|| message.to_owned());
+        };
+        let value = match &self.jmespath {
+            None => json,
+            Some(expr) => {
+                let found = expr.search(jmespath::Variable::from_serializable(&json).ok()?);
+                serde_json::to_value(&*found.ok()?).ok()?
+            }
+        };
+        match value {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s),
+            v if self.pretty => serde_json::to_string_pretty(&v).ok(),
+            v => Some(v.to_string()),
+        }
+    }
+
     pub fn keeps(&self, e: &Event) -> bool {
         // Moto ignores `logStreamNamePrefix`; filtering again is free on AWS.
         if let (Some(p), Some(s)) = (&self.prefix, &e.stream) {
@@ -220,11 +248,42 @@ mod tests {
             prefix: Some("web/".into()),
             grep: Some(Regex::new(r"\b5\d\d\b").unwrap()),
             grepv: Some(Regex::new("health").unwrap()),
+            ..Select::default()
         };
         assert!(s.keeps(&event("web/1", "GET / 500")));
         assert!(!s.keeps(&event("worker/1", "GET / 500")), "prefix");
         assert!(!s.keeps(&event("web/1", "GET / 200")), "grep");
         assert!(!s.keeps(&event("web/1", "GET /health 503")), "grepv");
         assert!(Select::default().keeps(&event("any", "thing")));
+    }
+
+    #[test]
+    fn jmespath_and_pretty_render_json_messages() {
+        let select = |expr: Option<&str>, pretty: bool| Select {
+            jmespath: expr.map(|e| jmespath::compile(e).unwrap()),
+            pretty,
+            ..Select::default()
+        };
+        let m = r#"{"level":"ERROR","ctx":{"id":1}}"#;
+        assert_eq!(
+            select(Some("level"), false).render(m).as_deref(),
+            Some("ERROR")
+        );
+        assert_eq!(
+            select(Some("ctx"), false).render(m).as_deref(),
+            Some(r#"{"id":1}"#)
+        );
+        assert_eq!(
+            select(Some("ctx"), true).render(m).as_deref(),
+            Some("{\n  \"id\": 1\n}")
+        );
+        assert_eq!(select(Some("nope"), false).render(m), None, "null: skipped");
+        assert_eq!(
+            select(Some("level"), false).render("plain"),
+            None,
+            "not JSON"
+        );
+        assert_eq!(select(None, true).render("plain").as_deref(), Some("plain"));
+        assert_eq!(select(None, false).render(m).as_deref(), Some(m));
     }
 }

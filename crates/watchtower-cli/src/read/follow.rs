@@ -34,7 +34,13 @@ impl Sink for FollowSink<'_> {
         if self.seen.insert(e.key(), e.timestamp).is_some() || !self.select.keeps(e) {
             return Ok(true);
         }
-        self.printer.event(e)?;
+        let Some(message) = self.select.render(&e.message) else {
+            return Ok(true);
+        };
+        self.printer.event(&Event {
+            message,
+            ..e.clone()
+        })?;
         if let Some(r) = self.remaining {
             *r = r.saturating_sub(1);
             return Ok(*r > 0);

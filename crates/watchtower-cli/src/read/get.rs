@@ -24,7 +24,13 @@ impl Sink for PrintSink<'_> {
         if self.remaining == Some(0) {
             return Ok(false);
         }
-        self.printer.event(e)?;
+        let Some(message) = self.select.render(&e.message) else {
+            return Ok(true);
+        };
+        self.printer.event(&Event {
+            message,
+            ..e.clone()
+        })?;
         if let Some(r) = &mut self.remaining {
             *r -= 1;
             return Ok(*r > 0);
@@ -50,6 +56,12 @@ pub fn query_of(read: &ReadArgs, start: Option<i64>, end: Option<i64>) -> (Query
         prefix: read.stream_prefix.clone(),
         grep: read.grep.clone(),
         grepv: read.grepv.clone(),
+        // Checked when parsed.
+        jmespath: read
+            .jmespath
+            .as_deref()
+            .and_then(|e| jmespath::compile(e).ok()),
+        pretty: read.pretty,
     };
     (query, select)
 }
