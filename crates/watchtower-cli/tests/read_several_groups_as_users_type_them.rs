@@ -144,6 +144,27 @@ fn grep_grepv_and_fail_if_empty() {
     );
     assert_eq!(done.code, Some(0), "{}", done.stderr);
     assert_eq!(done.stdout, "GET /api 500 timeout\n");
+    // Context around a match, as grep's -B/-A/-C.
+    let done = run(
+        watchtower(&e).args(["get", "grepping", "--grep", "timeout", "-B", "1", "-A", "1"]),
+        b"",
+    );
+    assert_eq!(
+        done.stdout, "GET /health 200\nGET /api 500 timeout\nPOST /api 201\n",
+        "{}",
+        done.stderr
+    );
+    let done = run(
+        watchtower(&e).args([
+            "tail", "grepping", "--grep", "503", "-C", "1", "--format", "message",
+        ]),
+        b"",
+    );
+    assert_eq!(
+        done.stdout, "POST /api 201\nGET /health 503\n",
+        "{}",
+        done.stderr
+    );
 
     let done = run(
         watchtower(&e).args([

@@ -53,6 +53,18 @@ pub struct ReadArgs {
     #[arg(long, value_name = "REGEX", value_parser = parse_grep)]
     pub grepv: Option<Regex>,
 
+    /// With --grep/--grepv: also print N events before each match.
+    #[arg(short = 'B', long, value_name = "N")]
+    pub before_context: Option<usize>,
+
+    /// With --grep/--grepv: also print N events after each match.
+    #[arg(short = 'A', long, value_name = "N")]
+    pub after_context: Option<usize>,
+
+    /// With --grep/--grepv: also print N events before and after each match.
+    #[arg(short = 'C', long, value_name = "N")]
+    pub context: Option<usize>,
+
     /// Print this JMESPath expression of each JSON message instead of the message; messages
     /// that are not JSON, or where it is null, are skipped.
     ///

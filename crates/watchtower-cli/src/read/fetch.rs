@@ -65,15 +65,24 @@ impl Select {
         }
     }
 
-    pub fn keeps(&self, e: &Event) -> bool {
-        // Moto ignores `logStreamNamePrefix`; filtering again is free on AWS.
-        if let (Some(p), Some(s)) = (&self.prefix, &e.stream) {
-            if !s.starts_with(p.as_str()) {
-                return false;
-            }
+    /// In the streams asked for. Moto ignores `logStreamNamePrefix`; filtering again is free
+    /// on AWS.
+    pub fn in_scope(&self, e: &Event) -> bool {
+        match (&self.prefix, &e.stream) {
+            (Some(p), Some(s)) => s.starts_with(p.as_str()),
+            _ => true,
         }
+    }
+
+    /// Matches `--grep` and not `--grepv`.
+    pub fn matches(&self, e: &Event) -> bool {
         self.grep.as_ref().is_none_or(|r| r.is_match(&e.message))
             && !self.grepv.as_ref().is_some_and(|r| r.is_match(&e.message))
+    }
+
+    #[cfg(test)]
+    fn keeps(&self, e: &Event) -> bool {
+        self.in_scope(e) && self.matches(e)
     }
 }
 

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use super::emit::Emitter;
 use super::event::{Event, Printer};
-use super::fetch::{merge, GroupReader, Select, Sink};
-use super::get::query_of;
+use super::fetch::{merge, GroupReader, Sink};
+use super::get::{context_of, query_of};
 use super::{groups_of, runtime};
 use crate::aws::connect;
 use crate::cli::{ColorChoice, TailArgs};
@@ -18,38 +19,25 @@ use crate::style::{codes, Style};
 /// Longest wait between polls while throttled or unreachable.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
-struct FollowSink<'a> {
-    printer: &'a mut Printer,
-    select: &'a Select,
+struct FollowSink<'a, 'b> {
+    emitter: &'b mut Emitter<'a>,
     /// Event keys with their timestamps, to print each once.
-    seen: &'a mut HashMap<String, i64>,
+    seen: &'b mut HashMap<String, i64>,
     /// The newest timestamp fetched.
-    newest: &'a mut Option<i64>,
-    remaining: &'a mut Option<u64>,
+    newest: &'b mut Option<i64>,
 }
 
-impl Sink for FollowSink<'_> {
+impl Sink for FollowSink<'_, '_> {
     fn event(&mut self, e: &Event) -> std::io::Result<bool> {
         *self.newest = Some(self.newest.map_or(e.timestamp, |n| n.max(e.timestamp)));
-        if self.seen.insert(e.key(), e.timestamp).is_some() || !self.select.keeps(e) {
+        if self.seen.insert(e.key(), e.timestamp).is_some() {
             return Ok(true);
         }
-        let Some(message) = self.select.render(&e.message) else {
-            return Ok(true);
-        };
-        self.printer.event(&Event {
-            message,
-            ..e.clone()
-        })?;
-        if let Some(r) = self.remaining {
-            *r = r.saturating_sub(1);
-            return Ok(*r > 0);
-        }
-        Ok(true)
+        self.emitter.offer(e)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.printer.flush()
+        self.emitter.printer.flush()
     }
 }
 
@@ -64,7 +52,7 @@ pub fn follow(args: &TailArgs, color: ColorChoice) -> anyhow::Result<ExitCode> {
     let lookback = args
         .lookback
         .map_or(0, |d| d.as_millis().min(i64::MAX as u128) as i64);
-    let mut remaining = args.read.limit;
+    let (_, select) = query_of(&args.read, None, None);
     runtime()?.block_on(async {
         let logs = connect(&args.read.aws).await?;
         let mut seen: HashMap<String, i64> = HashMap::new();
@@ -72,19 +60,23 @@ pub fn follow(args: &TailArgs, color: ColorChoice) -> anyhow::Result<ExitCode> {
         let mut wait = args.poll_interval;
         let mut first = true;
         let mut failing = false;
-        while remaining != Some(0) {
+        let mut emitter = Emitter::new(
+            &mut printer,
+            &select,
+            args.read.limit,
+            context_of(&args.read),
+        );
+        while !emitter.done() {
             let from = newest.map_or(since, |n| since.max(n.saturating_sub(lookback)));
-            let (query, select) = query_of(&args.read, Some(from), until);
+            let (query, _) = query_of(&args.read, Some(from), until);
             let mut readers: Vec<GroupReader> = groups
                 .iter()
                 .map(|g| GroupReader::new(&logs, g, &query))
                 .collect();
             let mut sink = FollowSink {
-                printer: &mut printer,
-                select: &select,
+                emitter: &mut emitter,
                 seen: &mut seen,
                 newest: &mut newest,
-                remaining: &mut remaining,
             };
             match merge(&mut readers, &mut sink).await {
                 Ok(()) => {
@@ -119,7 +111,7 @@ pub fn follow(args: &TailArgs, color: ColorChoice) -> anyhow::Result<ExitCode> {
             }
             tokio::time::sleep(wait).await;
         }
-        Ok(if args.read.fail_if_empty && printer.printed == 0 {
+        Ok(if args.read.fail_if_empty && emitter.printer.printed == 0 {
             ExitCode::NothingMatched
         } else {
             ExitCode::Success

@@ -1,6 +1,7 @@
 //! `get`, and `tail` without `--follow`: every group's events between two times, merged by
 //! time and printed as pages arrive.
 
+use super::emit::Emitter;
 use super::event::{Event, Printer};
 use super::fetch::{merge, GroupReader, Query, Select, Sink};
 use super::{groups_of, runtime};
@@ -9,38 +10,27 @@ use crate::cli::{ColorChoice, GetArgs, ReadArgs, ReadFormat, TailArgs};
 use crate::exit_codes::{CliError, ExitCode};
 use crate::parse::now_millis;
 
-/// Prints what the selection keeps, up to the limit.
-pub struct PrintSink<'a> {
-    pub printer: &'a mut Printer,
-    pub select: &'a Select,
-    pub remaining: Option<u64>,
+/// Hands every fetched event to the emitter.
+pub struct PrintSink<'a, 'b> {
+    pub emitter: &'b mut Emitter<'a>,
 }
 
-impl Sink for PrintSink<'_> {
+impl Sink for PrintSink<'_, '_> {
     fn event(&mut self, e: &Event) -> std::io::Result<bool> {
-        if !self.select.keeps(e) {
-            return Ok(true);
-        }
-        if self.remaining == Some(0) {
-            return Ok(false);
-        }
-        let Some(message) = self.select.render(&e.message) else {
-            return Ok(true);
-        };
-        self.printer.event(&Event {
-            message,
-            ..e.clone()
-        })?;
-        if let Some(r) = &mut self.remaining {
-            *r -= 1;
-            return Ok(*r > 0);
-        }
-        Ok(true)
+        self.emitter.offer(e)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.printer.flush()
+        self.emitter.printer.flush()
     }
+}
+
+/// `-B`/`-A`, with `-C` for both.
+pub fn context_of(read: &ReadArgs) -> (usize, usize) {
+    (
+        read.before_context.or(read.context).unwrap_or(0),
+        read.after_context.or(read.context).unwrap_or(0),
+    )
 }
 
 /// The query and selection of the shared flags.
@@ -122,12 +112,14 @@ fn read_range(
                 .iter()
                 .map(|g| GroupReader::new(&logs, g, &query))
                 .collect();
-            let mut sink = PrintSink {
-                printer: &mut printer,
-                select: &select,
-                remaining: read.limit,
-            };
-            merge(&mut readers, &mut sink).await
+            let mut emitter = Emitter::new(&mut printer, &select, read.limit, context_of(read));
+            merge(
+                &mut readers,
+                &mut PrintSink {
+                    emitter: &mut emitter,
+                },
+            )
+            .await
         })?;
     }
     Ok(if read.fail_if_empty && printer.printed == 0 {

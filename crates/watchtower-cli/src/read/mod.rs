@@ -4,6 +4,7 @@
 //! merge them by time, printing as pages arrive ([`fetch`]); `tail --follow` polls from the
 //! newest event seen on ([`follow`]).
 
+mod emit;
 mod event;
 mod fetch;
 mod follow;
