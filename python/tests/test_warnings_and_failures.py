@@ -95,7 +95,9 @@ def test_background_failures_go_to_stderr_and_are_counted(moto, group, tmp_path)
     )
     assert "DROPPED 3" in proc.stdout
     lines = [line for line in proc.stderr.splitlines() if line.startswith("[watchtower]")]
-    assert len(lines) == 1 and "does not exist" in lines[0]
+    # Once (rate-limited), then the exit summary: what was lost, and why.
+    assert len(lines) == 2 and "does not exist" in lines[0], lines
+    assert "3 events were not delivered" in lines[1] and "resource_not_found=3" in lines[1]
     assert "Traceback" not in proc.stderr
 
 

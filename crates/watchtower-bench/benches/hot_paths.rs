@@ -48,6 +48,10 @@ mod stats;
 #[path = "../../watchtower-logs/src/queue.rs"]
 mod queue;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../watchtower-logs/src/deadline.rs"]
+mod deadline;
+
 use batch::BatchLimits;
 use queue::Queues;
 use stats::Counters;

@@ -149,10 +149,7 @@ fn builder(
 ) -> Result<ConfigBuilder, CliError> {
     let mut b = Config::builder()
         .program_name(args.program_name.as_deref().unwrap_or(program))
-        .warnings(warnings)
-        // An outage shows at its first failed call, with the cause, not when a batch is
-        // given up minutes later.
-        .warn_on_retry(true);
+        .warnings(warnings);
     if let Some(v) = &args.machine_name {
         b = b.machine_name(v);
     }

@@ -1,23 +1,26 @@
 //! Delivery of one batch: send, create the group or stream when missing, retry, split what the
 //! service refuses, and account for every event (delivered, or dropped with a reason).
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::sync::OnceCell;
 
 use crate::batch::Batch;
 use crate::error::SetupError;
+use crate::hub::Shared;
 use crate::retry::ErrorAction;
 use crate::send::{CallError, Rejected, Sender};
 use crate::stats::DropReason;
 use crate::warn::WarningKind;
-use crate::worker::Shared;
 
 /// Failed attempts with credential or unknown errors before a batch is dropped.
 const MAX_HARD_FAILURES: u32 = 3;
 /// Creation rounds (stream, then group) for one batch before backing off like a retry.
 const MAX_CREATE_ROUNDS: u32 = 3;
+/// Kinds of failure remembered for "the first of each kind is reported at once".
+const MAX_FAILURE_KINDS: usize = 64;
 
 /// How one batch ended.
 #[derive(Debug)]
@@ -33,6 +36,8 @@ pub(crate) struct Delivery {
     shared: Arc<Shared>,
     sender: Sender,
     retention_applied: OnceCell<()>,
+    /// Kinds of failure already reported (see [`CallError::cause_class`]).
+    reported: Mutex<HashSet<String>>,
 }
 
 impl Delivery {
@@ -41,6 +46,24 @@ impl Delivery {
             shared,
             sender,
             retention_applied: OnceCell::new(),
+            reported: Mutex::default(),
+        }
+    }
+
+    /// Reports a failed attempt that will be retried: the first failure of each kind at once,
+    /// with its cause; repeats are rate-limited (with counts) by the warner.
+    fn report_retry(&self, err: &CallError, events: usize) {
+        let message = || format!("{err}; retrying ({events} events wait, nothing is lost yet)");
+        let first = {
+            let mut seen = self.reported.lock().unwrap_or_else(|e| e.into_inner());
+            seen.len() < MAX_FAILURE_KINDS && seen.insert(err.cause_class())
+        };
+        if first {
+            self.shared
+                .warner
+                .warn_always(WarningKind::Retrying, message());
+        } else {
+            self.shared.warner.warn(WarningKind::Retrying, message);
         }
     }
 
@@ -177,7 +200,7 @@ impl Delivery {
                 ErrorAction::Retry | ErrorAction::CreateResource => {}
             }
             let wait = config.retry.backoff(attempt);
-            if started.elapsed() + wait > config.retry.max_elapsed {
+            if started.elapsed().saturating_add(wait) > config.retry.max_elapsed {
                 self.shared.warner.warn(WarningKind::DeliveryFailed, || {
                     format!(
                         "Failed to deliver logs: {last_err}; gave up after {:?}, {} events dropped",
@@ -187,19 +210,7 @@ impl Delivery {
                 });
                 return Outcome::Dropped(DropReason::RetriesExhausted);
             }
-            if config.warn_on_retry {
-                self.shared.warner.warn(WarningKind::Retrying, || {
-                    format!(
-                        "{last_err}; retrying {} events for up to {} s more",
-                        batch.events.len(),
-                        config
-                            .retry
-                            .max_elapsed
-                            .saturating_sub(started.elapsed())
-                            .as_secs()
-                    )
-                });
-            }
+            self.report_retry(&last_err, batch.events.len());
             attempt += 1;
             self.shared
                 .counters

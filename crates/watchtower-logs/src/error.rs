@@ -4,6 +4,11 @@ use std::fmt;
 use std::time::Duration;
 
 /// A configuration mistake found by [`ConfigBuilder::build`](crate::ConfigBuilder::build).
+///
+/// ```
+/// let err = watchtower_logs::Config::builder().log_group_name("aws/mine").build().unwrap_err();
+/// assert!(err.to_string().starts_with("invalid log group name"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -62,6 +67,12 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// Why [`Config::start`](crate::Config::start) could not start the worker.
+///
+/// ```
+/// use watchtower_logs::StartError;
+/// let err = StartError::NoRegion;
+/// assert!(err.to_string().contains("AWS_REGION"));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum StartError {
@@ -70,6 +81,14 @@ pub enum StartError {
     NoRegion,
     /// The worker thread or its runtime could not be created (out of threads or memory).
     Worker(String),
+    /// A setting taken from the environment (or an override that can only be checked when
+    /// the client is built) is unusable: fix the variable named.
+    InvalidEnvironment {
+        /// The environment variable (`AWS_ENDPOINT_URL`, `AWS_CA_BUNDLE`, ...) or option.
+        variable: &'static str,
+        /// What is wrong with it (never its secrets).
+        reason: String,
+    },
 }
 
 impl fmt::Display for StartError {
@@ -80,6 +99,9 @@ impl fmt::Display for StartError {
                  the AWS profile, or pass a region explicitly",
             ),
             StartError::Worker(e) => write!(f, "could not start the watchtower worker: {e}"),
+            StartError::InvalidEnvironment { variable, reason } => {
+                write!(f, "invalid {variable}: {reason}")
+            }
         }
     }
 }
@@ -88,6 +110,24 @@ impl std::error::Error for StartError {}
 
 /// Why [`Handle::flush`](crate::Handle::flush) or [`Handle::shutdown`](crate::Handle::shutdown)
 /// returned before everything was delivered.
+///
+/// ```
+/// # fn offline() -> watchtower_logs::ConfigBuilder {
+/// #     watchtower_logs::Config::builder().aws(watchtower_logs::AwsSettings::new()
+/// #         .endpoint_url("http://127.0.0.1:1").region("us-east-1")
+/// #         .credentials("AKIDEXAMPLE", "secret", None))
+/// # }
+/// use std::time::Duration;
+/// use watchtower_logs::{FlushError, Record};
+/// let (logs, _guard) = offline().build()?.start()?;
+/// logs.log(Record::new("nobody listens"));
+/// match logs.flush(Duration::from_millis(10)) {
+///     Err(FlushError::Timeout { pending, .. }) => assert_eq!(pending, 1),
+///     other => panic!("{other:?}"),
+/// }
+/// # logs.shutdown(Duration::ZERO).ok();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FlushError {
@@ -101,6 +141,14 @@ pub enum FlushError {
     },
     /// The handle was already shut down: nothing to flush.
     AlreadyShutdown,
+    /// The worker failed (a panic in the worker, in this library or in code it called, such as
+    /// a credentials provider). Everything it held was counted as
+    /// [`DropReason::WorkerFailed`](crate::DropReason::WorkerFailed); later records are
+    /// counted as dropped. Read the warning printed when it failed, and report the bug.
+    WorkerFailed {
+        /// Events counted as lost because the worker failed.
+        lost: u64,
+    },
 }
 
 impl fmt::Display for FlushError {
@@ -111,6 +159,11 @@ impl fmt::Display for FlushError {
                 "timed out after {timeout:?} while delivering logs ({pending} events pending)"
             ),
             FlushError::AlreadyShutdown => f.write_str("the log shipper was already shut down"),
+            FlushError::WorkerFailed { lost } => write!(
+                f,
+                "the log shipper's worker failed; {lost} events were lost (see the warning \
+                 printed when it failed)"
+            ),
         }
     }
 }
@@ -118,6 +171,11 @@ impl fmt::Display for FlushError {
 impl std::error::Error for FlushError {}
 
 /// Why [`Handle::setup_log_group`](crate::Handle::setup_log_group) failed.
+///
+/// ```
+/// let err = watchtower_logs::SetupError::Timeout(std::time::Duration::from_secs(5));
+/// assert_eq!(err.to_string(), "log group setup timed out after 5s");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SetupError {

@@ -11,6 +11,19 @@ use crate::handle::Handle;
 /// worker down before anything is logged. Dropping it is safe anywhere, also inside an async
 /// runtime (it blocks that thread for the flush, never the worker), and prints nothing if the
 /// handle was already shut down.
+///
+/// ```
+/// # fn offline() -> watchtower_logs::ConfigBuilder {
+/// #     watchtower_logs::Config::builder().aws(watchtower_logs::AwsSettings::new()
+/// #         .endpoint_url("http://127.0.0.1:1").region("us-east-1")
+/// #         .credentials("AKIDEXAMPLE", "secret", None))
+/// # }
+/// let (logs, guard) = offline().build()?.start()?;
+/// logs.log(watchtower_logs::Record::new("last words"));
+/// drop(guard); // flushes, waiting at most shutdown_timeout, then stops the worker
+/// assert!(logs.is_shut_down());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "dropping the guard shuts the worker down: keep it in a named variable (not `_`)"]
 #[derive(Debug)]
 pub struct WorkerGuard {
@@ -30,11 +43,17 @@ impl WorkerGuard {
 
 impl Drop for WorkerGuard {
     fn drop(&mut self) {
-        if !self.handle.is_shut_down() {
-            // Failures were already counted and warned about by the worker.
-            let _ = self
-                .handle
-                .shutdown(self.handle.config().shutdown_timeout());
+        if self.handle.is_shut_down() {
+            return;
         }
+        if !self.handle.anything_logged() {
+            // Maybe `let (logs, _) = config.start()?`: if a record comes later, its warning
+            // says why it was dropped.
+            self.handle.mark_guard_dropped_early();
+        }
+        // Failures were already counted and warned about by the worker.
+        let _ = self
+            .handle
+            .shutdown(self.handle.config().shutdown_timeout());
     }
 }

@@ -18,29 +18,41 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::{Config, OversizePolicy};
+use crate::admit::Accept;
+use crate::config::Config;
 use crate::error::{FlushError, SetupError, StartError};
 use crate::guard::WorkerGuard;
-use crate::queue::Pushed;
-use crate::record::{now_millis, Record};
+use crate::hub::{Shared, DEAD, RUNNING, STOPPING};
+use crate::record::Record;
 use crate::stats::{DropReason, Stats};
-use crate::template::RenderContext;
-use crate::warn::WarningKind;
-use crate::worker::{self, Control, Reply, Shared, RUNNING};
+use crate::worker::{self, Control, Reply};
 
 /// Extra time a caller waits for the worker's answer beyond the timeout it asked the worker
 /// to respect.
 const REPLY_GRACE: Duration = Duration::from_secs(2);
 
 /// What [`Handle::log`] did with a record.
+///
+/// ```
+/// # fn offline() -> watchtower_logs::ConfigBuilder {
+/// #     watchtower_logs::Config::builder().aws(watchtower_logs::AwsSettings::new()
+/// #         .endpoint_url("http://127.0.0.1:1").region("us-east-1")
+/// #         .credentials("AKIDEXAMPLE", "secret", None))
+/// # }
+/// use watchtower_logs::{DropReason, LogOutcome, Record};
+/// let (logs, _guard) = offline().build()?.start()?;
+/// assert_eq!(logs.log(Record::new("hello")), LogOutcome::Queued);
+/// assert_eq!(logs.log(Record::new("")), LogOutcome::Dropped(DropReason::Empty));
+/// # logs.shutdown(std::time::Duration::ZERO).ok();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogOutcome {
     /// Queued as one event.
@@ -54,6 +66,26 @@ pub enum LogOutcome {
 }
 
 /// Logs records to CloudWatch Logs through the worker. Clones share the same queues.
+///
+/// ```
+/// # fn offline() -> watchtower_logs::ConfigBuilder {
+/// #     watchtower_logs::Config::builder().aws(watchtower_logs::AwsSettings::new()
+/// #         .endpoint_url("http://127.0.0.1:1").region("us-east-1")
+/// #         .credentials("AKIDEXAMPLE", "secret", None))
+/// # }
+/// use std::time::Duration;
+/// use watchtower_logs::Record;
+///
+/// let (logs, _guard) = offline().build()?.start()?;
+/// let worker_side = logs.clone(); // clones share the queues
+/// std::thread::spawn(move || worker_side.log(Record::new("from a thread"))).join().unwrap();
+/// logs.log(Record::new("from main").logger_name("main"));
+/// assert_eq!(logs.stats().records, 2);
+/// // Nothing listens at the endpoint: a short shutdown counts both as undelivered.
+/// assert!(logs.shutdown(Duration::from_millis(10)).is_err());
+/// assert_eq!(logs.stats().dropped.total(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Handle {
     inner: Arc<Inner>,
@@ -79,10 +111,11 @@ impl fmt::Debug for Handle {
 
 impl Config {
     /// Starts the worker thread and returns the handle to log through, and the guard that
-    /// flushes and stops the worker when dropped.
+    /// flushes and stops the worker when dropped (keep it: `let (logs, _guard) = ...`).
     ///
     /// Blocks until the AWS SDK client is built (region and endpoint resolved; credentials are
     /// only loaded when the first batch is sent). Fails if no region can be found.
+    #[must_use = "the guard stops the shipper when dropped: keep it in a named variable"]
     pub fn start(self) -> Result<(Handle, WorkerGuard), StartError> {
         let handle = Handle::start(self)?;
         let guard = WorkerGuard::new(handle.clone());
@@ -90,21 +123,75 @@ impl Config {
     }
 }
 
-thread_local! {
-    static STREAM_NAME: RefCell<String> = const { RefCell::new(String::new()) };
+/// Every handle of the process that is still running, for [`shutdown_all`].
+static LIVE: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<Weak<Inner>>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Shuts down every handle of the process under one deadline: all of them flush at once, and
+/// the call returns after `timeout` at the latest, however many there are. Returns the
+/// failures (a handle already shut down is not one). Signal handlers, `atexit` hooks and the
+/// Python front end use it so that two shippers never double the time a process takes to
+/// exit.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let (logs, _guard) = watchtower_logs::Config::builder().build()?.start()?;
+/// logs.log(watchtower_logs::Record::new("bye"));
+/// for err in watchtower_logs::shutdown_all(Duration::from_secs(5)) {
+///     eprintln!("{err}");
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn shutdown_all(timeout: Duration) -> Vec<FlushError> {
+    let handles: Vec<Handle> = live()
+        .iter()
+        .filter_map(Weak::upgrade)
+        .map(|inner| Handle { inner })
+        .collect();
+    let deadline = crate::deadline::after(Instant::now(), timeout);
+    let waiting: Vec<_> = handles
+        .iter()
+        .filter_map(|h| h.begin_shutdown(timeout).map(|rx| (h, rx)))
+        .collect();
+    let mut errors = Vec::new();
+    for (handle, rx) in waiting {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_add(REPLY_GRACE);
+        if let Err(e) = handle.finish_shutdown(rx, left, timeout) {
+            errors.push(e);
+        }
+    }
+    errors
+}
+
+/// The longest `shutdown_timeout` among the running handles (30 s when there are none).
+#[cfg(unix)]
+pub(crate) fn longest_shutdown_timeout() -> Duration {
+    live()
+        .iter()
+        .filter_map(Weak::upgrade)
+        .map(|inner| inner.shared.config.shutdown_timeout)
+        .max()
+        .unwrap_or(crate::config::DEFAULT_SHUTDOWN_TIMEOUT)
 }
 
 impl Handle {
     fn start(config: Config) -> Result<Handle, StartError> {
         let shared = Arc::new(Shared::new(config));
         let (control, thread) = worker::spawn(shared.clone())?;
-        Ok(Handle {
-            inner: Arc::new(Inner {
-                shared,
-                control,
-                thread: Mutex::new(Some(thread)),
-            }),
-        })
+        let inner = Arc::new(Inner {
+            shared,
+            control,
+            thread: Mutex::new(Some(thread)),
+        });
+        let mut live = live();
+        live.retain(|w| w.strong_count() > 0);
+        live.push(Arc::downgrade(&inner));
+        Ok(Handle { inner })
     }
 
     /// Queues a record for delivery. Never blocks on the network and never panics; with
@@ -141,8 +228,18 @@ impl Handle {
             timeout,
             reply: Reply::Sync(tx),
         })?;
-        rx.recv_timeout(timeout + REPLY_GRACE)
-            .unwrap_or(Err(self.timeout_error(timeout)))
+        let result = rx
+            .recv_timeout(timeout.saturating_add(REPLY_GRACE))
+            .unwrap_or_else(|e| {
+                if e == std::sync::mpsc::RecvTimeoutError::Disconnected {
+                    // Only a failing worker drops a question unanswered.
+                    self.join_worker();
+                }
+                Err(self.no_answer(timeout))
+            });
+        // What the worker had to say about those events is on stderr when flush returns.
+        crate::warn::flush_stderr(timeout.min(Duration::from_millis(500)));
+        result
     }
 
     /// [`Handle::flush`] for async code: waits without blocking the executor.
@@ -152,61 +249,111 @@ impl Handle {
             timeout,
             reply: Reply::Async(tx),
         })?;
-        rx.await.unwrap_or(Err(self.timeout_error(timeout)))
+        // Only a failing worker drops a question unanswered.
+        rx.await.unwrap_or_else(|_| {
+            Err(FlushError::WorkerFailed {
+                lost: self.stats().dropped.get(DropReason::WorkerFailed),
+            })
+        })
     }
 
     /// Flushes, then stops the worker: events still undelivered after `timeout` are counted
     /// as [`DropReason::ShutdownTimeout`], and records logged afterwards as
     /// [`DropReason::AfterShutdown`]. A second call returns [`FlushError::AlreadyShutdown`].
+    ///
+    /// One deadline bounds the whole call, flush and stop together.
     pub fn shutdown(&self, timeout: Duration) -> Result<(), FlushError> {
-        let shared = &self.inner.shared;
-        if shared
-            .state
-            .compare_exchange(
-                RUNNING,
-                worker::STOPPING,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            )
-            .is_err()
-        {
-            return Err(FlushError::AlreadyShutdown);
+        match self.begin_shutdown(timeout) {
+            Some(rx) => self.finish_shutdown(rx, timeout.saturating_add(REPLY_GRACE), timeout),
+            None => Err(self.stopped_error()),
         }
+    }
+
+    /// Starts the shutdown; `None` when it was already started (or the worker failed).
+    fn begin_shutdown(
+        &self,
+        timeout: Duration,
+    ) -> Option<std::sync::mpsc::Receiver<Result<(), FlushError>>> {
+        let shared = &self.inner.shared;
+        shared
+            .state
+            .compare_exchange(RUNNING, STOPPING, Ordering::SeqCst, Ordering::SeqCst)
+            .ok()?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let sent = self.inner.control.send(Control::Shutdown {
+        // If the worker is gone the reply channel is dropped with the message: `finish` sees it.
+        let _ = self.inner.control.send(Control::Shutdown {
             timeout,
             reply: Reply::Sync(tx),
         });
-        let result = match sent {
-            Ok(()) => rx.recv_timeout(timeout + REPLY_GRACE),
-            Err(_) => Err(std::sync::mpsc::RecvTimeoutError::Disconnected),
-        };
-        let thread = self
-            .inner
-            .thread
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        match result {
+        Some(rx)
+    }
+
+    fn finish_shutdown(
+        &self,
+        rx: std::sync::mpsc::Receiver<Result<(), FlushError>>,
+        wait: Duration,
+        timeout: Duration,
+    ) -> Result<(), FlushError> {
+        let result = match rx.recv_timeout(wait) {
             Ok(result) => {
-                if let Some(thread) = thread {
-                    let _ = thread.join();
-                }
+                self.join_worker();
                 result
             }
-            // The worker is stuck or gone: leave its thread be, and say so.
-            Err(_) => Err(self.timeout_error(timeout)),
-        }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                self.join_worker();
+                Err(self.no_answer(timeout))
+            }
+            // The worker is stuck: leave its thread be, and say so.
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(self.no_answer(timeout)),
+        };
+        // The worker's last warnings (what was lost, and why) must reach stderr before the
+        // process exits.
+        crate::warn::flush_stderr(Duration::from_millis(500));
+        result
     }
 
     fn control(&self, message: Control) -> Result<(), FlushError> {
         if self.inner.shared.state.load(Ordering::SeqCst) != RUNNING {
-            return Err(FlushError::AlreadyShutdown);
+            return Err(self.stopped_error());
         }
         self.inner
             .control
             .send(message)
-            .map_err(|_| FlushError::AlreadyShutdown)
+            .map_err(|_| self.stopped_error())
+    }
+
+    /// Waits for the worker thread to end (it is ending: it answered a shutdown, or failed).
+    fn join_worker(&self) {
+        let mut slot = self.inner.thread.lock().unwrap_or_else(|e| e.into_inner());
+        if slot
+            .as_ref()
+            .is_some_and(|t| t.thread().id() != std::thread::current().id())
+        {
+            if let Some(thread) = slot.take() {
+                drop(slot);
+                let _ = thread.join();
+            }
+        }
+    }
+
+    /// The error for a handle that no longer runs: shut down, or its worker failed.
+    fn stopped_error(&self) -> FlushError {
+        if self.inner.shared.state.load(Ordering::SeqCst) == DEAD {
+            FlushError::WorkerFailed {
+                lost: self.stats().dropped.get(DropReason::WorkerFailed),
+            }
+        } else {
+            FlushError::AlreadyShutdown
+        }
+    }
+
+    /// No answer came: the worker failed, or it is stuck past the timeout.
+    fn no_answer(&self, timeout: Duration) -> FlushError {
+        if self.inner.shared.state.load(Ordering::SeqCst) == DEAD {
+            self.stopped_error()
+        } else {
+            self.timeout_error(timeout)
+        }
     }
 
     fn timeout_error(&self, timeout: Duration) -> FlushError {
@@ -247,210 +394,100 @@ impl Handle {
     pub fn is_shut_down(&self) -> bool {
         self.inner.shared.state.load(Ordering::SeqCst) != RUNNING
     }
-}
 
-/// Whether a record is refused once shutdown has started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Accept {
-    /// Refused after shutdown started ([`DropReason::AfterShutdown`]): a record logged now.
-    IfRunning,
-    /// Queued even while shutting down: an event handed over by a front end before.
-    #[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
-    Always,
-}
-
-impl Shared {
-    /// Checks a record (empty, oversize), renders its stream name and queues it: what
-    /// [`Handle::log`] does, and what the worker does with the events the front ends handed
-    /// over (with [`Accept::Always`]: they were logged before any shutdown).
-    pub(crate) fn log(
-        &self,
-        explicit_stream: Option<&str>,
-        record: Record<'_>,
-        accept: Accept,
-    ) -> LogOutcome {
-        let shared = self;
-        let config = &shared.config;
-        shared.counters.records.fetch_add(1, Ordering::Relaxed);
-        if accept == Accept::IfRunning && shared.state.load(Ordering::Relaxed) != RUNNING {
-            return self.drop_after_shutdown();
-        }
-        let mut message = record.message;
-        if message.is_empty() {
-            return self.drop_record(DropReason::Empty, WarningKind::EmptyMessage, || {
-                "Received empty message. Empty messages cannot be sent to CloudWatch Logs".into()
-            });
-        }
-        let timestamp_ms = record.timestamp_ms.unwrap_or_else(now_millis);
-        let max = config.max_message_bytes();
-        let mut outcome = LogOutcome::Queued;
-        let mut parts: Vec<String> = Vec::new();
-        if message.len() > max {
-            match config.oversize {
-                OversizePolicy::Truncate => {
-                    message.truncate(floor_char_boundary(&message, max));
-                    shared.counters.truncated.fetch_add(1, Ordering::Relaxed);
-                    shared.warner.warn(WarningKind::Truncated, || {
-                        "Log message size exceeds CWL max payload size, truncated".into()
-                    });
-                    outcome = LogOutcome::Truncated;
-                }
-                OversizePolicy::Split => {
-                    parts = split_message(&message, max);
-                    shared.counters.split.fetch_add(1, Ordering::Relaxed);
-                    shared.warner.warn(WarningKind::Oversize, || {
-                        "Log message size exceeds CWL max payload size, split into several events"
-                            .into()
-                    });
-                    outcome = LogOutcome::Split(parts.len());
-                }
-                OversizePolicy::Drop => {
-                    return self.drop_record(DropReason::Oversize, WarningKind::Oversize, || {
-                        format!(
-                            "Log message size exceeds CWL max payload size ({} bytes), dropped",
-                            config.max_message_size
-                        )
-                    });
-                }
-            }
-        }
-        let ctx = RenderContext {
-            logger_name: record.logger_name,
-            thread_name: record.thread_name,
-            timestamp_ms,
-        };
-        let queue = |stream: &str, message: String| -> Option<LogOutcome> {
-            self.queue(stream, timestamp_ms, message)
-        };
-        let dropped = if let Some(stream) = explicit_stream {
-            self.queue_all(stream, message, parts, &queue)
-        } else if let Some(stream) = &shared.constant_stream {
-            self.queue_all(stream, message, parts, &queue)
-        } else {
-            STREAM_NAME.with(|buf| match buf.try_borrow_mut() {
-                Ok(mut buf) => {
-                    config.log_stream_name.render_into(&mut buf, &ctx);
-                    self.queue_all(&buf, message, parts, &queue)
-                }
-                Err(_) => {
-                    let name = config.log_stream_name.render(&ctx);
-                    self.queue_all(&name, message, parts, &queue)
-                }
-            })
-        };
-        dropped.unwrap_or(outcome)
+    /// Whether anything was logged through this handle (or its front end) yet.
+    pub(crate) fn anything_logged(&self) -> bool {
+        self.inner.shared.anything_logged()
     }
 
-    fn queue_all(
-        &self,
-        stream: &str,
-        message: String,
-        parts: Vec<String>,
-        queue: &dyn Fn(&str, String) -> Option<LogOutcome>,
-    ) -> Option<LogOutcome> {
-        if parts.is_empty() {
-            return queue(stream, message);
-        }
-        let mut first_drop = None;
-        for part in parts {
-            if let Some(d) = queue(stream, part) {
-                first_drop.get_or_insert(d);
-            }
-        }
-        first_drop
+    /// The guard was dropped before anything was logged.
+    pub(crate) fn mark_guard_dropped_early(&self) {
+        self.inner
+            .shared
+            .guard_dropped_early
+            .store(true, Ordering::Relaxed);
     }
 
-    /// Pushes one event; `Some` when it was dropped.
-    fn queue(&self, stream: &str, timestamp_ms: i64, message: String) -> Option<LogOutcome> {
-        let shared = self;
-        let pushed = shared.queues.push(
-            stream,
-            timestamp_ms,
-            message,
-            shared.config.overflow,
-            &shared.counters,
-            || shared.wake.notify_one(),
-        );
-        match pushed {
-            Pushed::Queued { wake } => {
-                shared.counters.events.fetch_add(1, Ordering::Relaxed);
-                if wake {
-                    shared.wake.notify_one();
-                }
-                None
-            }
-            Pushed::Full => {
-                Some(
-                    self.drop_record(DropReason::QueueFull, WarningKind::QueueFull, || {
-                        format!(
-                    "the log queue is full ({} bytes queued or in flight); dropping events \
-                     (see max_queue_bytes and overflow)",
-                    shared.config.max_queue_bytes
-                )
-                    }),
-                )
-            }
-            Pushed::Closed => Some(self.drop_after_shutdown()),
-        }
+    /// Whether the worker failed ([`FlushError::WorkerFailed`]).
+    pub fn worker_failed(&self) -> bool {
+        self.inner.shared.state.load(Ordering::SeqCst) == DEAD
     }
-
-    /// Counts and warns about a record that came after shutdown (watchtower 3.4's words).
-    fn drop_after_shutdown(&self) -> LogOutcome {
-        self.drop_record(
-            DropReason::AfterShutdown,
-            WarningKind::AfterShutdown,
-            || "Received message after logging system shutdown".into(),
-        )
-    }
-
-    fn drop_record(
-        &self,
-        reason: DropReason,
-        kind: WarningKind,
-        message: impl FnOnce() -> String,
-    ) -> LogOutcome {
-        let shared = self;
-        shared.counters.drop_events(reason, 1);
-        shared.warner.warn(kind, message);
-        LogOutcome::Dropped(reason)
-    }
-}
-
-/// The largest index `<= max` that is a char boundary of `s`.
-fn floor_char_boundary(s: &str, max: usize) -> usize {
-    let mut cut = max.min(s.len());
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    cut
-}
-
-/// Cuts `s` into pieces of at most `max` bytes at char boundaries (`max >= 4`).
-fn split_message(s: &str, max: usize) -> Vec<String> {
-    let mut parts = Vec::with_capacity(s.len() / max + 1);
-    let mut rest = s;
-    while !rest.is_empty() {
-        let cut = floor_char_boundary(rest, max);
-        parts.push(rest[..cut].to_owned());
-        rest = &rest[cut..];
-    }
-    parts
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use super::*;
+    use crate::{AwsSettings, FnSink, LogOutcome, Warning, WarningKind};
+
+    fn config(seen: &Arc<Mutex<Vec<Warning>>>) -> Config {
+        let sink = seen.clone();
+        Config::builder()
+            .aws(
+                AwsSettings::new()
+                    .endpoint_url("http://127.0.0.1:1")
+                    .region("us-east-1")
+                    .credentials("testing", "testing-secret", None),
+            )
+            .warnings(Arc::new(FnSink(move |w: &Warning| {
+                sink.lock().unwrap().push(w.clone())
+            })))
+            .build()
+            .unwrap()
+    }
 
     #[test]
-    fn cuts_fall_on_char_boundaries() {
-        let s = "aé€😀";
-        assert_eq!(floor_char_boundary(s, 2), 1);
-        assert_eq!(floor_char_boundary(s, 3), 3);
-        assert_eq!(floor_char_boundary(s, 5), 3);
-        assert_eq!(floor_char_boundary(s, 6), 6);
-        assert_eq!(floor_char_boundary(s, 100), s.len());
-        let parts = split_message(&"€".repeat(10), 7);
-        assert!(parts.iter().all(|p| p.len() <= 7 && !p.is_empty()));
-        assert_eq!(parts.concat(), "€".repeat(10));
+    fn a_worker_that_panics_becomes_a_state_and_counts_what_it_held() {
+        let seen = Arc::new(Mutex::new(Vec::<Warning>::new()));
+        let (logs, guard) = config(&seen).start().unwrap();
+        for i in 0..5 {
+            logs.log(Record::new(format!("held {i}")));
+        }
+        logs.inner
+            .shared
+            .fail_next_flush
+            .store(true, Ordering::SeqCst);
+        let err = logs.flush(Duration::from_secs(10)).unwrap_err();
+        assert_eq!(err, FlushError::WorkerFailed { lost: 5 });
+        assert!(logs.worker_failed());
+        let stats = logs.stats();
+        assert_eq!(stats.dropped.get(DropReason::WorkerFailed), 5, "{stats}");
+        assert_eq!(stats.queued_events, 0, "{stats}");
+        assert_eq!(
+            logs.log(Record::new("late")),
+            LogOutcome::Dropped(DropReason::AfterShutdown)
+        );
+        assert_eq!(
+            logs.shutdown(Duration::from_secs(1)),
+            Err(FlushError::WorkerFailed { lost: 5 })
+        );
+        drop(guard);
+        let seen = seen.lock().unwrap();
+        assert!(
+            seen.iter().any(|w| w.kind == WarningKind::WorkerFailed
+                && w.message.contains("injected worker failure")
+                && w.message.contains("5 queued events were lost")),
+            "{seen:?}"
+        );
+    }
+
+    #[test]
+    fn a_record_after_a_guard_dropped_at_once_says_why() {
+        let seen = Arc::new(Mutex::new(Vec::<Warning>::new()));
+        let (logs, _) = config(&seen).start().unwrap();
+        assert!(
+            logs.is_shut_down(),
+            "binding the guard to `_` drops it at once"
+        );
+        assert!(seen.lock().unwrap().is_empty(), "nothing to say yet");
+        logs.log(Record::new("first"));
+        let seen = seen.lock().unwrap();
+        assert!(
+            seen.iter().any(|w| w
+                .message
+                .contains("WorkerGuard was dropped before anything was logged")),
+            "{seen:?}"
+        );
     }
 }

@@ -26,10 +26,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use crate::admit::Accept;
 use crate::config::{Config, OverflowPolicy};
 use crate::front::{PendingEvent, Span};
-use crate::handle::Accept;
-use crate::worker::{Shared, RUNNING};
+use crate::hub::{Shared, RUNNING};
 
 use tokio::task::JoinHandle;
 
@@ -83,11 +83,17 @@ impl Block {
     }
 }
 
-/// Renders and queues every event of `blocks`, in order.
+/// Renders and queues every event of `blocks`, in order. An event whose rendering panics is
+/// counted as [`DropReason::WorkerFailed`](crate::DropReason::WorkerFailed); the others go on.
 fn log_all(blocks: &[Block], shared: &Shared, accept: Accept) {
     for block in blocks {
         for event in &block.events {
-            event.log(&block.text, shared, accept);
+            let logged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                event.log(&block.text, shared, accept)
+            }));
+            if let Err(panic) = logged {
+                shared.event_failed(&crate::hub::panic_text(panic.as_ref()));
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::worker::Shared;
+use crate::hub::Shared;
 
 /// Why [`Drainer::next`] returned (never, here).
 #[derive(Debug, Clone, Copy)]

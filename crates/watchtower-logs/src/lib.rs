@@ -38,15 +38,20 @@
 //! ```
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+mod admit;
 mod aws;
 mod batch;
 pub mod config;
+mod deadline;
 mod deliver;
+#[cfg(test)]
+mod deliver_tests;
 mod error;
 #[cfg(any(feature = "log", feature = "tracing"))]
 mod front;
 mod guard;
 mod handle;
+mod hub;
 #[cfg_attr(
     not(any(feature = "log", feature = "tracing")),
     path = "ingest_none.rs"
@@ -57,6 +62,8 @@ mod queue;
 mod record;
 mod retry;
 mod send;
+#[cfg(unix)]
+pub mod signals;
 mod stats;
 pub mod template;
 mod warn;
@@ -65,13 +72,15 @@ mod worker;
 pub use aws::AwsSettings;
 pub use config::{
     Config, ConfigBuilder, LogGroupClass, OverflowPolicy, OversizePolicy, DEFAULT_LOG_GROUP_NAME,
-    DEFAULT_LOG_STREAM_NAME,
+    DEFAULT_LOG_STREAM_NAME, MAX_SEND_INTERVAL,
 };
 pub use error::{ConfigError, FlushError, SetupError, StartError};
 pub use guard::WorkerGuard;
-pub use handle::{Handle, LogOutcome};
+pub use handle::{shutdown_all, Handle, LogOutcome};
 pub use record::Record;
 pub use retry::RetryPolicy;
+#[cfg(unix)]
+pub use signals::deliver_on_signals;
 pub use stats::{DropReason, Dropped, Stats};
 pub use warn::{FnSink, StderrSink, Warning, WarningKind, WarningSink, WARNING_INTERVAL};
 pub use worker::is_worker_thread;

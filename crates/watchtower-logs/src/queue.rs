@@ -117,7 +117,7 @@ impl Queues {
                     }
                 }
                 OverflowPolicy::Block { timeout } => {
-                    let deadline = Instant::now() + timeout;
+                    let deadline = crate::deadline::after(Instant::now(), timeout);
                     while state.held_bytes + size > self.max_bytes {
                         let now = Instant::now();
                         if now >= deadline {
@@ -204,7 +204,7 @@ impl Queues {
                     queue.oldest_at = queue.full_at.take().unwrap_or(queue.oldest_at);
                 }
                 if !queue.events.is_empty() {
-                    let due = queue.oldest_at + send_interval;
+                    let due = crate::deadline::after(queue.oldest_at, send_interval);
                     if force || due <= now {
                         while !queue.events.is_empty() {
                             let (events, bytes) = take_batch(&mut queue.events, limits);
@@ -239,6 +239,12 @@ impl Queues {
 
     /// Removes every queued event (not those in flight) and closes the queues: later pushes
     /// return [`Pushed::Closed`]. Returns (events, bytes) removed. Shutdown's last step.
+    /// Refuses every push from now on ([`Pushed::Closed`]); what is queued stays.
+    pub(crate) fn close(&self) {
+        self.lock().closed = true;
+        self.room.notify_all();
+    }
+
     pub(crate) fn drain_all(&self) -> (usize, usize) {
         let mut state = self.lock();
         state.closed = true;

@@ -11,19 +11,32 @@ use std::time::Duration;
 
 use crate::error::ConfigError;
 
+/// Longest backoff and attempt timeout a [`RetryPolicy`] may ask for.
+const MAX_RETRY_DURATION: Duration = Duration::from_secs(3600);
+
 /// Backoff and the bound on how long one batch is retried.
+///
+/// ```
+/// use std::time::Duration;
+/// use watchtower_logs::{Config, RetryPolicy};
+/// // Keep batches through an hour-long outage.
+/// let retry = RetryPolicy { max_elapsed: Duration::from_secs(3600), ..RetryPolicy::default() };
+/// let config = Config::builder().retry(retry).build()?;
+/// # Ok::<(), watchtower_logs::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// First wait after a failed attempt. Default 200 ms.
+    /// First wait after a failed attempt. Default 200 ms; at most `max_backoff`.
     pub initial_backoff: Duration,
-    /// Longest wait between attempts. Default 20 s.
+    /// Longest wait between attempts. Default 20 s; at most an hour.
     pub max_backoff: Duration,
     /// How long a batch is retried, from its first attempt, before it is given up. Default
-    /// 10 minutes.
+    /// 10 minutes; `Duration::MAX` retries for ever.
     pub max_elapsed: Duration,
-    /// Attempts the SDK makes inside each call before this loop sees the error. Default 3.
+    /// Attempts the SDK makes inside each call before this loop sees the error. Default 3;
+    /// 1 to 10.
     pub sdk_max_attempts: u32,
-    /// Timeout of one HTTP attempt. Default 30 s.
+    /// Timeout of one HTTP attempt. Default 30 s; at most an hour.
     pub attempt_timeout: Duration,
 }
 
@@ -50,11 +63,14 @@ impl RetryPolicy {
         if self.initial_backoff.is_zero() || self.initial_backoff > self.max_backoff {
             return bad("initial_backoff must be non-zero and at most max_backoff");
         }
-        if self.sdk_max_attempts == 0 {
-            return bad("sdk_max_attempts must be at least 1");
+        if self.max_backoff > MAX_RETRY_DURATION {
+            return bad("max_backoff must be at most an hour");
         }
-        if self.attempt_timeout.is_zero() {
-            return bad("attempt_timeout must be non-zero");
+        if self.sdk_max_attempts == 0 || self.sdk_max_attempts > 10 {
+            return bad("sdk_max_attempts must be from 1 to 10");
+        }
+        if self.attempt_timeout.is_zero() || self.attempt_timeout > MAX_RETRY_DURATION {
+            return bad("attempt_timeout must be non-zero and at most an hour");
         }
         Ok(())
     }
@@ -89,25 +105,25 @@ pub(crate) enum ErrorAction {
     Fatal,
 }
 
-/// Error codes that mean "slow down" or "try later".
-const RETRYABLE_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "ThrottledException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "LimitExceededException",
+/// Error codes, beyond the SDK's own lists of throttling and transient errors
+/// (`aws_runtime::retries::classifiers`), that mean "try later": CloudWatch Logs' modelled
+/// retryable errors and the generic server-side ones.
+const SERVICE_RETRYABLE_CODES: &[&str] = &[
     "ServiceUnavailableException",
     "ServiceUnavailable",
     "OperationAbortedException",
     "InternalFailure",
     "InternalServerError",
     "InternalServerException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "PriorRequestNotComplete",
-    "SlowDown",
 ];
+
+/// Whether the code means "slow down" or "try later".
+fn is_retryable_code(code: &str) -> bool {
+    use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
+    THROTTLING_ERRORS.contains(&code)
+        || TRANSIENT_ERRORS.contains(&code)
+        || SERVICE_RETRYABLE_CODES.contains(&code)
+}
 
 /// Error codes that mean the credentials or permissions are wrong.
 const CREDENTIAL_CODES: &[&str] = &[
@@ -149,7 +165,7 @@ pub(crate) fn classify(failure: Failure<'_>) -> ErrorAction {
             // Sequence tokens are ignored by the service since 2023; an emulator may still ask
             // for one. Resending without one is the only option left.
             Some("InvalidSequenceTokenException") => ErrorAction::Retry,
-            Some(c) if RETRYABLE_CODES.contains(&c) => ErrorAction::Retry,
+            Some(c) if is_retryable_code(c) => ErrorAction::Retry,
             Some(c) if CREDENTIAL_CODES.contains(&c) => ErrorAction::Credentials,
             _ if status >= 500 || status == 429 || status == 408 => ErrorAction::Retry,
             _ if status == 401 || status == 403 => ErrorAction::Credentials,

@@ -34,6 +34,30 @@ enum CallErrorKind {
 }
 
 impl CallError {
+    /// The service answered `code` with HTTP `status` (unit tests script these).
+    #[cfg(test)]
+    pub(crate) fn service(op: &'static str, code: &str, status: u16) -> Self {
+        CallError {
+            op,
+            kind: CallErrorKind::Service,
+            code: Some(code.into()),
+            message: format!("scripted {code}"),
+            status,
+        }
+    }
+
+    /// No answer: a transport failure (unit tests script these).
+    #[cfg(test)]
+    pub(crate) fn transport(op: &'static str, message: &str) -> Self {
+        CallError {
+            op,
+            kind: CallErrorKind::Transport,
+            code: None,
+            message: message.into(),
+            status: 0,
+        }
+    }
+
     fn from_sdk<E: ProvideErrorMetadata + std::error::Error + 'static>(
         op: &'static str,
         err: SdkError<E, HttpResponse>,
@@ -93,11 +117,43 @@ impl CallError {
     }
 }
 
+impl CallError {
+    /// What kind of failure this is, for reporting the first of each kind at once: the
+    /// service's code (or HTTP status), or the innermost transport cause (connection refused,
+    /// a DNS failure, a TLS error, a timeout).
+    pub(crate) fn cause_class(&self) -> String {
+        match (&self.code, self.kind) {
+            (Some(code), _) => code.clone(),
+            (None, CallErrorKind::Service) => format!("HTTP {}", self.status),
+            (None, _) => self
+                .message
+                .rsplit(": ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+}
+
 impl fmt::Display for CallError {
+    /// `PutLogEvents failed: HTTP 503: ServiceUnavailableException: message`, or the transport
+    /// error and its causes; never an empty cause.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{} failed: {code}: {}", self.op, self.message),
-            None => write!(f, "{} failed: {}", self.op, self.message),
+        write!(f, "{} failed: ", self.op)?;
+        if self.kind == CallErrorKind::Service {
+            write!(f, "HTTP {}", self.status)?;
+            if let Some(code) = &self.code {
+                write!(f, ": {code}")?;
+            }
+            if !self.message.is_empty() {
+                write!(f, ": {}", self.message)?;
+            }
+            return Ok(());
+        }
+        if self.message.is_empty() {
+            f.write_str("no answer (unknown transport error)")
+        } else {
+            f.write_str(&self.message)
         }
     }
 }
@@ -153,15 +209,22 @@ impl Rejected {
     }
 }
 
-/// The API calls, bound to one client and configuration.
+/// The API calls, bound to one client and configuration (or, in unit tests, to a script of
+/// answers: see `deliver_tests.rs`).
 #[derive(Debug, Clone)]
 pub(crate) struct Sender {
     client: Client,
+    #[cfg(test)]
+    pub(crate) fake: Option<std::sync::Arc<crate::deliver_tests::FakeApi>>,
 }
 
 impl Sender {
     pub(crate) fn new(client: Client) -> Self {
-        Sender { client }
+        Sender {
+            client,
+            #[cfg(test)]
+            fake: None,
+        }
     }
 
     /// One PutLogEvents call; events must already be sorted and within every limit.
@@ -171,6 +234,10 @@ impl Sender {
         stream: &str,
         events: &[QueuedEvent],
     ) -> Result<Option<Rejected>, CallError> {
+        #[cfg(test)]
+        if let Some(fake) = &self.fake {
+            return fake.put(stream, events);
+        }
         let input: Vec<InputLogEvent> = events
             .iter()
             .map(|e| {
@@ -203,6 +270,10 @@ impl Sender {
         group: &str,
         stream: &str,
     ) -> Result<(), CallError> {
+        #[cfg(test)]
+        if let Some(fake) = &self.fake {
+            return fake.call("CreateLogStream");
+        }
         let result = self
             .client
             .create_log_stream()
@@ -216,6 +287,10 @@ impl Sender {
     /// CreateLogGroup with the configured tags, class and KMS key; "already exists" counts as
     /// success.
     pub(crate) async fn create_log_group(&self, config: &Config) -> Result<(), CallError> {
+        #[cfg(test)]
+        if let Some(fake) = &self.fake {
+            return fake.call("CreateLogGroup");
+        }
         let mut req = self
             .client
             .create_log_group()
@@ -244,6 +319,10 @@ impl Sender {
         group: &str,
         days: u32,
     ) -> Result<(), CallError> {
+        #[cfg(test)]
+        if let Some(fake) = &self.fake {
+            return fake.call("PutRetentionPolicy");
+        }
         self.client
             .put_retention_policy()
             .log_group_name(group)
@@ -292,6 +371,31 @@ mod tests {
             expired_end: None,
         };
         assert_eq!(r.counts(4), (0, 4, 0));
+    }
+
+    #[test]
+    fn errors_always_say_their_cause() {
+        let e = CallError {
+            op: "PutLogEvents",
+            kind: CallErrorKind::Service,
+            code: Some("ServiceUnavailableException".into()),
+            message: String::new(),
+            status: 503,
+        };
+        assert_eq!(
+            e.to_string(),
+            "PutLogEvents failed: HTTP 503: ServiceUnavailableException"
+        );
+        assert_eq!(e.cause_class(), "ServiceUnavailableException");
+        use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        let refused: SdkError<PutLogEventsError, HttpResponse> = SdkError::dispatch_failure(
+            ConnectorError::io("Connection refused (os error 111)".into()),
+        );
+        let e = CallError::from_sdk("PutLogEvents", refused);
+        let text = e.to_string();
+        assert!(text.contains("Connection refused"), "{text}");
+        assert_eq!(e.cause_class(), "Connection refused (os error 111)");
     }
 
     #[test]

@@ -8,6 +8,12 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Why an event was not delivered.
+///
+/// ```
+/// use watchtower_logs::DropReason;
+/// assert_eq!(DropReason::QueueFull.to_string(), "queue_full");
+/// assert!(DropReason::ALL.contains(&DropReason::WorkerFailed));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DropReason {
@@ -25,7 +31,7 @@ pub enum DropReason {
     Expired,
     /// Throttling, 5xx or network errors lasted longer than the retry bound.
     RetriesExhausted,
-    /// Logged after shutdown (or close).
+    /// Logged after shutdown (or close), or after the worker failed.
     AfterShutdown,
     /// Still queued or in flight when the shutdown timeout passed.
     ShutdownTimeout,
@@ -35,11 +41,14 @@ pub enum DropReason {
     InvalidParameter,
     /// The group or stream does not exist and creating it is disabled or failed.
     ResourceNotFound,
+    /// Queued or in flight when the worker failed (a panic in it or in code it called): see
+    /// [`FlushError::WorkerFailed`](crate::FlushError::WorkerFailed).
+    WorkerFailed,
 }
 
 impl DropReason {
     /// Every reason, in a stable order.
-    pub const ALL: [DropReason; 12] = [
+    pub const ALL: [DropReason; 13] = [
         DropReason::QueueFull,
         DropReason::Oversize,
         DropReason::Empty,
@@ -52,6 +61,7 @@ impl DropReason {
         DropReason::Credentials,
         DropReason::InvalidParameter,
         DropReason::ResourceNotFound,
+        DropReason::WorkerFailed,
     ];
 
     /// A short snake_case name, for summaries and metrics.
@@ -69,6 +79,7 @@ impl DropReason {
             DropReason::Credentials => "credentials",
             DropReason::InvalidParameter => "invalid_parameter",
             DropReason::ResourceNotFound => "resource_not_found",
+            DropReason::WorkerFailed => "worker_failed",
         }
     }
 
@@ -84,6 +95,21 @@ impl std::fmt::Display for DropReason {
 }
 
 /// A snapshot of the counters.
+///
+/// ```
+/// # fn offline() -> watchtower_logs::ConfigBuilder {
+/// #     watchtower_logs::Config::builder().aws(watchtower_logs::AwsSettings::new()
+/// #         .endpoint_url("http://127.0.0.1:1").region("us-east-1")
+/// #         .credentials("AKIDEXAMPLE", "secret", None))
+/// # }
+/// use watchtower_logs::{DropReason, Record};
+/// let (logs, _guard) = offline().build()?.start()?;
+/// logs.log(Record::new(""));
+/// let stats = logs.stats();
+/// assert_eq!(stats.dropped.get(DropReason::Empty), 1);
+/// println!("{stats}"); // records=1 events=0 delivered=0 ... dropped: empty=1
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Calls to `log`.
@@ -114,6 +140,12 @@ pub struct Stats {
 }
 
 /// Dropped events, by reason.
+///
+/// ```
+/// let dropped = watchtower_logs::Stats::default().dropped;
+/// assert_eq!(dropped.total(), 0);
+/// assert_eq!(dropped.to_string(), "none");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dropped {
     counts: [u64; DropReason::ALL.len()],
@@ -151,10 +183,53 @@ impl Dropped {
             DropReason::Credentials,
             DropReason::InvalidParameter,
             DropReason::ResourceNotFound,
+            DropReason::WorkerFailed,
         ]
         .iter()
         .map(|r| self.get(*r))
         .sum()
+    }
+}
+
+impl std::fmt::Display for Dropped {
+    /// `queue_full=3 shutdown_timeout=2`, or `none`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut any = false;
+        for (reason, n) in self.iter() {
+            if any {
+                f.write_str(" ")?;
+            }
+            write!(f, "{reason}={n}")?;
+            any = true;
+        }
+        if !any {
+            f.write_str("none")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Stats {
+    /// One line with every count labelled, for logs and exit summaries:
+    /// `records=10 events=10 delivered=8 ... dropped: queue_full=2`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "records={} events={} delivered={} batches={} bytes={} retries={} truncated={} \
+             split={} queued_events={} queued_bytes={} evicted={} dropped: {}",
+            self.records,
+            self.events,
+            self.delivered,
+            self.batches,
+            self.bytes,
+            self.retries,
+            self.truncated,
+            self.split,
+            self.queued_events,
+            self.queued_bytes,
+            self.evicted,
+            self.dropped
+        )
     }
 }
 
@@ -210,5 +285,31 @@ impl Counters {
             evicted: self.evicted.load(Relaxed),
             dropped,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[allow(unused_imports)] // also compiled into the benches, without the tests
+    use super::*;
+
+    #[test]
+    fn stats_print_labelled_counts() {
+        let c = Counters::default();
+        c.records.store(10, Relaxed);
+        c.delivered.store(7, Relaxed);
+        c.drop_events(DropReason::QueueFull, 2);
+        c.drop_events(DropReason::WorkerFailed, 1);
+        let line = c.snapshot().to_string();
+        assert!(
+            line.starts_with("records=10 events=0 delivered=7 "),
+            "{line}"
+        );
+        assert!(
+            line.ends_with("dropped: queue_full=2 worker_failed=1"),
+            "{line}"
+        );
+        assert_eq!(Counters::default().snapshot().dropped.to_string(), "none");
+        assert_eq!(c.snapshot().dropped.after_queue(), 1);
     }
 }

@@ -4,15 +4,36 @@
 //! [`WarningSink`], stderr by default. Each kind is rate-limited: the first is passed on at
 //! once, then at most one every [`WARNING_INTERVAL`], carrying the number suppressed meanwhile.
 //! Messages never contain credentials.
+//!
+//! Warnings never hold up delivery: [`StderrSink`] hands the worker's warnings to a writer
+//! thread of its own (a full stderr pipe then delays the warnings, never the logs), and a sink
+//! that panics is caught and its warning dropped.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use watchtower_logs::{Config, FnSink, Warning};
+//!
+//! let config = Config::builder()
+//!     .warnings(Arc::new(FnSink(|w: &Warning| eprintln!("cloudwatch: {} ({:?})", w.message, w.kind))))
+//!     .build()?;
+//! # Ok::<(), watchtower_logs::ConfigError>(())
+//! ```
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Shortest time between two warnings of the same kind passed to the sink.
 pub const WARNING_INTERVAL: Duration = Duration::from_secs(10);
 
 /// What a warning is about.
+///
+/// ```
+/// use watchtower_logs::WarningKind;
+/// assert!(WarningKind::ALL.contains(&WarningKind::Retrying));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WarningKind {
@@ -36,20 +57,49 @@ pub enum WarningKind {
     Setup,
     /// Shutdown or flush timed out with events undelivered.
     Timeout,
-    /// A PutLogEvents call failed and will be retried (only with
-    /// [`ConfigBuilder::warn_on_retry`](crate::ConfigBuilder::warn_on_retry)).
+    /// A request failed and is being retried: the first failure of each kind is reported at
+    /// once with its cause (connection refused, DNS, TLS, timeout, HTTP status and the
+    /// service's code), repeats are rate-limited.
     Retrying,
+    /// The worker failed (a panic); what it held was counted as lost.
+    WorkerFailed,
+    /// The shutdown summary: how many events were not delivered, and why.
+    Summary,
 }
 
 impl WarningKind {
-    const COUNT: usize = 11;
+    /// Every kind, in a stable order.
+    pub const ALL: [WarningKind; 13] = [
+        WarningKind::EmptyMessage,
+        WarningKind::AfterShutdown,
+        WarningKind::Truncated,
+        WarningKind::Oversize,
+        WarningKind::QueueFull,
+        WarningKind::DeliveryFailed,
+        WarningKind::Rejected,
+        WarningKind::Credentials,
+        WarningKind::Setup,
+        WarningKind::Timeout,
+        WarningKind::Retrying,
+        WarningKind::WorkerFailed,
+        WarningKind::Summary,
+    ];
 
     fn index(self) -> usize {
-        self as usize
+        WarningKind::ALL
+            .iter()
+            .position(|k| *k == self)
+            .unwrap_or(0)
     }
 }
 
 /// One warning.
+///
+/// ```
+/// use watchtower_logs::{Warning, WarningKind};
+/// let w = Warning { kind: WarningKind::QueueFull, message: "full".into(), suppressed: 3 };
+/// assert_eq!(w.suppressed, 3);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// What it is about.
@@ -61,29 +111,155 @@ pub struct Warning {
 }
 
 /// Receives warnings. Implementations must not log through the pipeline they warn about.
+///
+/// ```
+/// use watchtower_logs::{Warning, WarningSink};
+/// struct Metrics;
+/// impl WarningSink for Metrics {
+///     fn warn(&self, warning: &Warning) {
+///         eprintln!("cloudwatch shipper: {:?}: {}", warning.kind, warning.message);
+///     }
+/// }
+/// let config = watchtower_logs::Config::builder().warnings(std::sync::Arc::new(Metrics)).build()?;
+/// # Ok::<(), watchtower_logs::ConfigError>(())
+/// ```
 pub trait WarningSink: Send + Sync + 'static {
     /// Called for each warning that passes the rate limit, on whatever thread found it.
     fn warn(&self, warning: &Warning);
 }
 
 /// Writes warnings to stderr, prefixed with `[watchtower]`.
+///
+/// Warnings found on the worker's threads go through a bounded queue to a writer thread, so
+/// that a stderr nobody reads (a full pipe) never stalls delivery; when that queue is full the
+/// line is dropped and the number dropped is said with the next line written. Warnings found on
+/// the application's own threads (shutdown summaries, say) are written at once.
+///
+/// ```
+/// use std::sync::Arc;
+/// let config = watchtower_logs::Config::builder()
+///     .warnings(Arc::new(watchtower_logs::StderrSink)) // the default
+///     .build()?;
+/// # Ok::<(), watchtower_logs::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StderrSink;
 
 impl WarningSink for StderrSink {
     fn warn(&self, warning: &Warning) {
-        if warning.suppressed > 0 {
-            eprintln!(
+        let line = if warning.suppressed > 0 {
+            format!(
                 "[watchtower] {} ({} similar warnings suppressed)",
                 warning.message, warning.suppressed
-            );
+            )
         } else {
-            eprintln!("[watchtower] {}", warning.message);
+            format!("[watchtower] {}", warning.message)
+        };
+        if crate::worker::is_worker_thread() {
+            stderr_writer().send(line);
+        } else {
+            write_stderr(&line);
         }
     }
 }
 
+/// Lines waiting for the writer thread, at most.
+const STDERR_QUEUE: usize = 256;
+
+/// The writer thread's queue, and the lines dropped because it was full.
+struct StderrWriter {
+    tx: Option<SyncSender<String>>,
+    dropped: AtomicU64,
+    /// Lines handed over and not yet written, for [`flush_stderr`].
+    pending: Arc<(Mutex<u64>, std::sync::Condvar)>,
+}
+
+impl StderrWriter {
+    fn send(&self, line: String) {
+        let Some(tx) = &self.tx else {
+            write_stderr(&line);
+            return;
+        };
+        *self.pending.0.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        match tx.try_send(line) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.dropped.fetch_add(1, Relaxed);
+                self.done_one();
+            }
+        }
+    }
+
+    fn done_one(&self) {
+        let (count, cv) = &*self.pending;
+        let mut n = count.lock().unwrap_or_else(|e| e.into_inner());
+        *n = n.saturating_sub(1);
+        cv.notify_all();
+    }
+}
+
+fn stderr_writer() -> &'static StderrWriter {
+    static WRITER: OnceLock<StderrWriter> = OnceLock::new();
+    WRITER.get_or_init(|| {
+        let _ = STDERR_STARTED.set(());
+        let (tx, rx) = sync_channel::<String>(STDERR_QUEUE);
+        let spawned = std::thread::Builder::new()
+            .name("watchtower-stderr".into())
+            .spawn(move || write_lines(rx));
+        StderrWriter {
+            tx: spawned.ok().map(|_| tx),
+            dropped: AtomicU64::new(0),
+            pending: Arc::default(),
+        }
+    })
+}
+
+fn write_lines(rx: Receiver<String>) {
+    for line in rx {
+        let writer = stderr_writer();
+        let dropped = writer.dropped.swap(0, Relaxed);
+        if dropped > 0 {
+            write_stderr(&format!(
+                "[watchtower] {dropped} warnings were not written: stderr was not being read"
+            ));
+        }
+        write_stderr(&line);
+        writer.done_one();
+    }
+}
+
+fn write_stderr(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Waits up to `timeout` for the warnings queued for stderr to be written (at shutdown, so
+/// that the last warnings are not lost when the process exits).
+pub(crate) fn flush_stderr(timeout: Duration) {
+    if STDERR_STARTED.get().is_none() {
+        return;
+    }
+    let writer = stderr_writer();
+    let (count, cv) = &*writer.pending;
+    let n = count.lock().unwrap_or_else(|e| e.into_inner());
+    let _ = cv.wait_timeout_while(n, timeout, |n| *n > 0);
+}
+
+/// Set once the stderr writer exists (so that flushing never starts one).
+static STDERR_STARTED: OnceLock<()> = OnceLock::new();
+
 /// Calls a closure for each warning; handy in tests and front ends.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use watchtower_logs::{FnSink, Warning};
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let sink = seen.clone();
+/// let config = watchtower_logs::Config::builder()
+///     .warnings(Arc::new(FnSink(move |w: &Warning| sink.lock().unwrap().push(w.message.clone()))))
+///     .build()?;
+/// # Ok::<(), watchtower_logs::ConfigError>(())
+/// ```
 pub struct FnSink<F>(pub F);
 
 impl<F: Fn(&Warning) + Send + Sync + 'static> WarningSink for FnSink<F> {
@@ -103,8 +279,10 @@ pub(crate) struct Warner {
     sink: Arc<dyn WarningSink>,
     start: Instant,
     /// Per kind: milliseconds since `start` of the last warning passed on, plus one (0 = never).
-    last: [AtomicU64; WarningKind::COUNT],
-    suppressed: [AtomicU64; WarningKind::COUNT],
+    last: [AtomicU64; WarningKind::ALL.len()],
+    suppressed: [AtomicU64; WarningKind::ALL.len()],
+    /// Warnings lost because the sink panicked.
+    sink_panics: AtomicU64,
 }
 
 impl Warner {
@@ -114,6 +292,7 @@ impl Warner {
             start: Instant::now(),
             last: Default::default(),
             suppressed: Default::default(),
+            sink_panics: AtomicU64::new(0),
         }
     }
 
@@ -133,7 +312,7 @@ impl Warner {
             return;
         }
         let suppressed = self.suppressed[i].swap(0, Relaxed);
-        self.sink.warn(&Warning {
+        self.pass_on(&Warning {
             kind,
             message: message(),
             suppressed,
@@ -142,11 +321,19 @@ impl Warner {
 
     /// Passes a warning on without rate limiting (for once-per-shutdown summaries).
     pub(crate) fn warn_always(&self, kind: WarningKind, message: String) {
-        self.sink.warn(&Warning {
+        self.pass_on(&Warning {
             kind,
             message,
             suppressed: 0,
         });
+    }
+
+    /// Calls the sink; a sink that panics loses that warning, never the pipeline.
+    fn pass_on(&self, warning: &Warning) {
+        let sink = &self.sink;
+        if catch_unwind(AssertUnwindSafe(|| sink.warn(warning))).is_err() {
+            self.sink_panics.fetch_add(1, Relaxed);
+        }
     }
 }
 
@@ -174,5 +361,28 @@ mod tests {
             warner.suppressed[WarningKind::QueueFull.index()].load(Relaxed),
             4
         );
+    }
+
+    #[test]
+    fn every_kind_has_its_own_slot() {
+        for (i, kind) in WarningKind::ALL.iter().enumerate() {
+            assert_eq!(kind.index(), i, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_panicking_sink_loses_the_warning_not_the_caller() {
+        let warner = Warner::new(Arc::new(FnSink(|_: &Warning| panic!("sink bug"))));
+        warner.warn(WarningKind::QueueFull, || "full".into());
+        warner.warn_always(WarningKind::Summary, "summary".into());
+        assert_eq!(warner.sink_panics.load(Relaxed), 2);
+    }
+
+    #[test]
+    fn worker_warnings_are_queued_not_written_inline() {
+        let writer = stderr_writer();
+        writer.send("[watchtower] test line from the worker".into());
+        flush_stderr(Duration::from_secs(5));
+        assert_eq!(*writer.pending.0.lock().unwrap(), 0);
     }
 }

@@ -4,190 +4,42 @@
 //! It sleeps until a queue is full, a queue's oldest event reaches its deadline, or a control
 //! message arrives ([`Control::Flush`], [`Control::Shutdown`], on their own channel so a full
 //! queue cannot stall them). Due batches are handed to delivery tasks, at most
-//! `max_concurrent_requests` at once; each batch is tracked in flight until all its events are
-//! settled, which is what flush and shutdown wait for.
+//! `max_concurrent_requests` at once and one at a time per stream (so that a stream keeps its
+//! logging order for equal timestamps); each batch is tracked in flight until all its events
+//! are settled, which is what flush and shutdown wait for.
+//!
+//! A panic is never a silent loss: a delivery task that panics has its batch counted as
+//! [`DropReason::WorkerFailed`](crate::DropReason::WorkerFailed); a worker that panics becomes
+//! a state ([`crate::hub::DEAD`]) in which everything it held is counted and `flush` and
+//! `shutdown` return [`FlushError::WorkerFailed`].
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use crate::batch::{Batch, BatchLimits};
-use crate::config::Config;
+use crate::batch::Batch;
 use crate::deliver::Delivery;
 use crate::error::{FlushError, SetupError, StartError};
+use crate::hub::{panic_text, Shared, STOPPING};
 use crate::ingest::Drainer;
-use crate::queue::Queues;
 use crate::send::Sender;
-use crate::stats::{Counters, DropReason};
-use crate::template::RenderContext;
-use crate::warn::{Warner, WarningKind};
-
-/// Accepting records.
-pub(crate) const RUNNING: u8 = 0;
-/// Shutdown started: new records are refused.
-pub(crate) const STOPPING: u8 = 1;
+use crate::stats::DropReason;
+use crate::warn::WarningKind;
 
 thread_local! {
     static IN_WORKER: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Whether the calling thread belongs to a watchtower worker (its runtime thread or a blocking
-/// helper thread of that runtime). Front ends use it to keep the SDK's and HTTP stack's own log
-/// records, emitted while shipping, out of the queues.
+/// helper thread of that runtime). The front ends skip what is logged there: the SDK's and the
+/// HTTP stack's own events, emitted while shipping, would otherwise feed themselves.
 pub fn is_worker_thread() -> bool {
     IN_WORKER.with(Cell::get)
-}
-
-/// State shared by handles, the worker and delivery tasks.
-pub(crate) struct Shared {
-    pub(crate) config: Config,
-    pub(crate) queues: Queues,
-    pub(crate) counters: Counters,
-    pub(crate) warner: Warner,
-    pub(crate) inflight: InFlight,
-    /// Wakes the worker: a queue got its first event or filled up.
-    pub(crate) wake: Notify,
-    pub(crate) state: AtomicU8,
-    /// The stream name when the template has no per-event placeholder.
-    pub(crate) constant_stream: Option<Arc<str>>,
-    /// Events the `log` and `tracing` front ends handed over, not yet rendered.
-    #[cfg(any(feature = "log", feature = "tracing"))]
-    pub(crate) ingest: crate::ingest::Ingest,
-}
-
-impl Shared {
-    pub(crate) fn new(config: Config) -> Self {
-        let limits = BatchLimits {
-            max_bytes: config.max_batch_size,
-            max_count: config.max_batch_count,
-        };
-        let constant_stream = config.log_stream_name.is_constant().then(|| {
-            let ctx = RenderContext {
-                logger_name: "",
-                thread_name: Some(""),
-                timestamp_ms: 0,
-            };
-            Arc::from(config.log_stream_name.render(&ctx))
-        });
-        Shared {
-            #[cfg(any(feature = "log", feature = "tracing"))]
-            ingest: crate::ingest::Ingest::new(&config),
-            constant_stream,
-            queues: Queues::new(limits, config.max_queue_bytes),
-            counters: Counters::default(),
-            warner: Warner::new(config.warnings.clone()),
-            inflight: InFlight::default(),
-            wake: Notify::new(),
-            state: AtomicU8::new(RUNNING),
-            config,
-        }
-    }
-
-    /// Records the end of (part of) in-flight batch `id`: `delivered` events of
-    /// `delivered_bytes`, and drops by reason. Does nothing if shutdown already counted it.
-    pub(crate) fn settle(
-        &self,
-        id: u64,
-        batch: &Batch,
-        delivered: usize,
-        delivered_bytes: usize,
-        dropped: &[(DropReason, usize)],
-    ) {
-        if !self.inflight.settle(id, batch.events.len(), batch.bytes) {
-            return;
-        }
-        let c = &self.counters;
-        if delivered > 0 {
-            c.delivered.fetch_add(delivered as u64, Ordering::Relaxed);
-            c.bytes.fetch_add(delivered_bytes as u64, Ordering::Relaxed);
-            c.batches.fetch_add(1, Ordering::Relaxed);
-        }
-        for (reason, n) in dropped {
-            c.drop_events(*reason, *n as u64);
-        }
-        self.queues.release(batch.bytes, batch.events.len(), c);
-    }
-}
-
-/// Batches in flight, for flush and shutdown to wait on.
-#[derive(Debug, Default)]
-pub(crate) struct InFlight {
-    state: Mutex<InFlightState>,
-    changed: Notify,
-}
-
-#[derive(Debug, Default)]
-struct InFlightState {
-    next_id: u64,
-    /// Per batch id: events and bytes not settled yet.
-    active: BTreeMap<u64, (usize, usize)>,
-}
-
-impl InFlight {
-    fn lock(&self) -> std::sync::MutexGuard<'_, InFlightState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn register(&self, events: usize, bytes: usize) -> u64 {
-        let mut s = self.lock();
-        let id = s.next_id;
-        s.next_id += 1;
-        s.active.insert(id, (events, bytes));
-        id
-    }
-
-    /// Marks `events` of batch `id` settled; false if the batch was already taken by shutdown.
-    fn settle(&self, id: u64, events: usize, bytes: usize) -> bool {
-        let mut s = self.lock();
-        let Some(entry) = s.active.get_mut(&id) else {
-            return false;
-        };
-        entry.0 = entry.0.saturating_sub(events);
-        entry.1 = entry.1.saturating_sub(bytes);
-        if entry.0 == 0 {
-            s.active.remove(&id);
-            drop(s);
-            self.changed.notify_waiters();
-        }
-        true
-    }
-
-    fn next_id(&self) -> u64 {
-        self.lock().next_id
-    }
-
-    /// Waits until every batch registered before `target` is settled.
-    async fn wait_before(&self, target: u64) {
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let done = self
-                .lock()
-                .active
-                .first_key_value()
-                .is_none_or(|(id, _)| *id >= target);
-            if done {
-                return;
-            }
-            changed.await;
-        }
-    }
-
-    /// Removes every batch still in flight; returns (events, bytes) they held.
-    fn take_all(&self) -> (usize, usize) {
-        let mut s = self.lock();
-        let taken = std::mem::take(&mut s.active);
-        drop(s);
-        self.changed.notify_waiters();
-        taken
-            .values()
-            .fold((0, 0), |(e, b), (ev, by)| (e + ev, b + by))
-    }
 }
 
 /// Where the answer to a control message goes.
@@ -244,18 +96,24 @@ pub(crate) fn spawn(
                     return;
                 }
             };
-            runtime.block_on(async move {
-                let client = match shared.config.aws.build_client(&shared.config.retry).await {
-                    Ok(client) => client,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = ready_tx.send(Ok(()));
-                let delivery = Arc::new(Delivery::new(shared.clone(), Sender::new(client)));
-                run(shared, delivery, control_rx).await;
-            });
+            let worker_shared = shared.clone();
+            let ran = catch_unwind(AssertUnwindSafe(|| {
+                runtime.block_on(async move {
+                    let client = match shared.config.aws.build_client(&shared.config.retry).await {
+                        Ok(client) => client,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    let delivery = Arc::new(Delivery::new(shared.clone(), Sender::new(client)));
+                    run(shared, delivery, control_rx).await;
+                })
+            }));
+            if let Err(panic) = ran {
+                worker_shared.worker_failed(&panic_text(panic.as_ref()));
+            }
             runtime.shutdown_timeout(Duration::from_millis(100));
         })
         .map_err(|e| StartError::Worker(e.to_string()))?;
@@ -271,14 +129,29 @@ pub(crate) fn spawn(
     }
 }
 
+/// The worker's state between wake-ups.
+struct Worker {
+    shared: Arc<Shared>,
+    delivery: Arc<Delivery>,
+    permits: Arc<Semaphore>,
+    /// Per stream: completes when the stream's last dispatched batch is settled.
+    stream_tails: HashMap<Arc<str>, oneshot::Receiver<()>>,
+}
+
 /// The worker loop.
 async fn run(
     shared: Arc<Shared>,
     delivery: Arc<Delivery>,
     mut control: mpsc::UnboundedReceiver<Control>,
 ) {
-    let permits = Arc::new(Semaphore::new(shared.config.max_concurrent_requests));
     let interval = shared.config.send_interval;
+    let mut worker = Worker {
+        permits: Arc::new(Semaphore::new(shared.config.max_concurrent_requests)),
+        shared,
+        delivery,
+        stream_tails: HashMap::new(),
+    };
+    let shared = worker.shared.clone();
     let mut next_due: Option<Instant> = None;
     let mut drainer = Drainer::new();
     loop {
@@ -297,26 +170,29 @@ async fn run(
             wake = drainer.next(&shared) => drain_wake = Some(wake),
             message = control.recv() => match message {
                 Some(Control::Flush { timeout, reply }) => {
+                    #[cfg(test)]
+                    if shared.fail_next_flush.swap(false, Ordering::SeqCst) {
+                        panic!("injected worker failure");
+                    }
                     force = true;
                     flush = Some((timeout, reply));
                     drainer.drain_all(&shared).await;
                 }
                 Some(Control::SetupGroup { reply }) => {
-                    let delivery = delivery.clone();
+                    let delivery = worker.delivery.clone();
                     tokio::spawn(async move {
                         let _ = reply.try_send(delivery.setup_group().await);
                     });
                 }
                 Some(Control::Shutdown { timeout, reply }) => {
-                    let result =
-                        shut_down(&shared, &delivery, &permits, &mut drainer, timeout).await;
+                    let result = shut_down(&mut worker, &mut drainer, timeout).await;
                     reply.send(result);
                     return;
                 }
                 None => {
                     // Every handle is gone without a shutdown: deliver what is left.
                     let timeout = shared.config.shutdown_timeout;
-                    let _ = shut_down(&shared, &delivery, &permits, &mut drainer, timeout).await;
+                    let _ = shut_down(&mut worker, &mut drainer, timeout).await;
                     return;
                 }
             },
@@ -325,7 +201,7 @@ async fn run(
         let (batches, due) = shared.queues.take_due(Instant::now(), interval, force);
         next_due = due;
         for batch in batches {
-            dispatch(&shared, &delivery, &permits, batch);
+            worker.dispatch(batch);
         }
         if let Some((timeout, reply)) = flush {
             let target = shared.inflight.next_id();
@@ -345,41 +221,60 @@ async fn run(
     }
 }
 
-fn dispatch(
-    shared: &Arc<Shared>,
-    delivery: &Arc<Delivery>,
-    permits: &Arc<Semaphore>,
-    batch: Batch,
-) {
-    let id = shared.inflight.register(batch.events.len(), batch.bytes);
-    let delivery = delivery.clone();
-    let permits = permits.clone();
-    tokio::spawn(async move {
-        // The semaphore is never closed, so acquiring only fails if it were; deliver anyway.
-        let _permit = permits.acquire_owned().await;
-        delivery.deliver(id, batch).await;
-    });
+impl Worker {
+    /// Hands a batch to a delivery task that starts once the stream's previous batch is
+    /// settled and a request permit is free. A task that panics has its batch counted.
+    fn dispatch(&mut self, batch: Batch) {
+        let shared = &self.shared;
+        let id = shared.inflight.register(batch.events.len(), batch.bytes);
+        // Streams whose last batch is settled need no entry.
+        self.stream_tails
+            .retain(|_, tail| matches!(tail.try_recv(), Err(oneshot::error::TryRecvError::Empty)));
+        let (done, tail) = oneshot::channel::<()>();
+        let previous = self.stream_tails.insert(batch.stream.clone(), tail);
+        let delivery = self.delivery.clone();
+        let permits = self.permits.clone();
+        let task = tokio::spawn(async move {
+            let _done = done;
+            if let Some(previous) = previous {
+                let _ = previous.await;
+            }
+            // The semaphore is never closed, so acquiring only fails if it were; deliver anyway.
+            let _permit = permits.acquire_owned().await;
+            delivery.deliver(id, batch).await;
+        });
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            if let Err(e) = task.await {
+                if let Ok(panic) = e.try_into_panic() {
+                    shared.abandon(id, &panic_text(panic.as_ref()));
+                }
+            }
+        });
+    }
 }
 
-/// Sends everything, waits up to `timeout`, then counts whatever is left as dropped.
+/// Sends everything, waits up to `timeout`, then counts whatever is left as dropped and says
+/// what was lost, and why.
 async fn shut_down(
-    shared: &Arc<Shared>,
-    delivery: &Arc<Delivery>,
-    permits: &Arc<Semaphore>,
+    worker: &mut Worker,
     drainer: &mut Drainer,
     timeout: Duration,
 ) -> Result<(), FlushError> {
+    let shared = worker.shared.clone();
     shared.state.store(STOPPING, Ordering::SeqCst);
-    let deadline = tokio::time::Instant::now() + timeout;
+    let deadline = crate::deadline::after_tokio(tokio::time::Instant::now(), timeout);
     let mut timed_out = false;
     // Records that passed the state check just before it changed may still arrive: loop until
-    // the queues stay empty.
+    // the queues stay empty. The queues are closed first, so that none can come after the last
+    // look (a late one is counted as logged after shutdown, never as a timeout).
+    let mut closed = false;
     loop {
-        drainer.drain_all(shared).await;
+        drainer.drain_all(&shared).await;
         let (batches, _) = shared.queues.take_due(Instant::now(), Duration::ZERO, true);
         let sent_any = !batches.is_empty();
         for batch in batches {
-            dispatch(shared, delivery, permits, batch);
+            worker.dispatch(batch);
         }
         let target = shared.inflight.next_id();
         if tokio::time::timeout_at(deadline, shared.inflight.wait_before(target))
@@ -390,7 +285,11 @@ async fn shut_down(
             break;
         }
         if !sent_any {
-            break;
+            if closed {
+                break;
+            }
+            shared.queues.close();
+            closed = true;
         }
     }
     let (inflight_events, inflight_bytes) = shared.inflight.take_all();
@@ -405,7 +304,22 @@ async fn shut_down(
             .release(inflight_bytes + queued_bytes, left, &shared.counters);
         shared.warner.warn_always(
             WarningKind::Timeout,
-            format!("Timed out while delivering logs: {left} events were not delivered"),
+            format!(
+                "Timed out while delivering logs: {left} events were not delivered within \
+                 the shutdown timeout ({timeout:?})"
+            ),
+        );
+    }
+    let stats = shared.counters.snapshot();
+    if stats.dropped.total() > 0 {
+        shared.warner.warn_always(
+            WarningKind::Summary,
+            format!(
+                "{} events were not delivered ({} records logged): {}",
+                stats.dropped.total(),
+                stats.records,
+                stats.dropped
+            ),
         );
     }
     if timed_out || left > 0 {

@@ -5,6 +5,8 @@
 //! - [`Proxy`]: a recording, rule-checking, fault-injecting HTTP/1.1 proxy to put between the
 //!   code under test and moto ([`FaultPlan`], [`Proxy::hold`], [`Proxy::violations`]).
 //! - [`sdk_config`] / [`client`] / [`client_no_retries`]: SDK configs for a local endpoint.
+//! - [`ForwardProxy`]: a forward (CONNECT and absolute-form) proxy resolving only its own host
+//!   names; [`TlsFront`]: TLS with a private CA in front of a plain-HTTP server.
 //! - [`limits`] and [`rules`]: the CloudWatch Logs limits and the checks the proxy applies.
 //!
 //! The API is synchronous, for plain `#[test]` functions: the servers and helper calls run on
@@ -24,18 +26,22 @@
 //! ```
 #![warn(missing_docs)]
 
+mod forward;
 mod moto;
 mod proxy;
 mod python;
 pub mod rules;
 mod runtime;
 mod sdk;
+mod tls_front;
 
+pub use forward::{ForwardProxy, ProxyLog};
 pub use moto::{shared_moto, wait_until, Moto, MotoLease};
 pub use proxy::{Fault, FaultCounts, FaultPlan, Outcome, Proxy, RecordedRequest};
 pub use python::{moto_runner_script, python, workspace_root};
 pub use rules::{Rule, Violation};
 pub use sdk::{client, client_no_retries, sdk_config, TEST_REGION};
+pub use tls_front::TlsFront;
 
 /// CloudWatch Logs limits (see `shared/cloudwatch-facts.md`).
 pub mod limits {

@@ -15,9 +15,9 @@
 //! queue is full the record is dropped and counted (see
 //! [`OverflowPolicy`](crate::OverflowPolicy)), and [`Handle::stats`] says so.
 //!
-//! Shipping never feeds itself: records logged on the worker thread (rustls and the AWS SDK
-//! while sending), records whose target or module path is in [`SKIPPED_TARGETS`], and records
-//! logged while this logger is already handing one over are skipped, with no configuration.
+//! Shipping never feeds itself: records logged on the worker's threads (rustls and the AWS SDK
+//! while sending) and records logged while this logger is already handing one over are
+//! skipped, with no configuration. Every other record is shipped, whatever its target.
 //!
 //! ```no_run
 //! use watchtower_logs::Config;
@@ -41,7 +41,7 @@ use ::log::{LevelFilter, Log, Metadata, Record as LogRecord, SetLoggerError};
 use super::{entered, millis, must_skip_thread, FieldValue, Fields, LevelName, PendingEvent, Span};
 use crate::{Config, Handle, StartError, WorkerGuard};
 
-pub use super::{is_skipped_target, Format, SKIPPED_TARGETS};
+pub use super::Format;
 
 /// The level filter [`init`] installs.
 pub const DEFAULT_LEVEL: LevelFilter = LevelFilter::Info;
@@ -230,15 +230,11 @@ impl CloudWatchLogger {
 
 impl Log for CloudWatchLogger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.level() <= self.level
-            && !must_skip_thread()
-            && !is_skipped_target(metadata.target())
+        metadata.level() <= self.level && !must_skip_thread()
     }
 
     fn log(&self, record: &LogRecord<'_>) {
-        // The module path too: a record logged from inside the SDK or the HTTP stack under
-        // another target (tracing's `log` output for its spans, say) is theirs all the same.
-        if !self.enabled(record.metadata()) || record.module_path().is_some_and(is_skipped_target) {
+        if !self.enabled(record.metadata()) {
             return;
         }
         // The record's time: taken before any formatting.

@@ -13,11 +13,11 @@
 //! when the queue is full the event is dropped and counted (see
 //! [`OverflowPolicy`](crate::OverflowPolicy)), and [`Handle::stats`] says so.
 //!
-//! Shipping never feeds itself: events emitted on the worker thread (the AWS SDK, hyper,
-//! rustls while sending), events whose target or module path is in [`SKIPPED_TARGETS`], and
-//! events emitted while this layer is already handing one over are skipped, with no
-//! configuration. The layer
-//! only skips them for itself: other layers (`fmt`, say) still see them.
+//! Shipping never feeds itself: events emitted on the worker's threads (the AWS SDK, hyper,
+//! rustls while sending) and events emitted while this layer is already handing one over are
+//! skipped, with no configuration; every other event is shipped, whatever its target
+//! (`tower_http` access logs included). The layer only skips them for itself: other layers
+//! (`fmt`, say) still see them.
 //!
 //! ```no_run
 //! use tracing_subscriber::prelude::*;
@@ -42,13 +42,12 @@
 //! ```
 
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::time::SystemTime;
 
 use ::tracing_core::field::{Field, Visit};
 use ::tracing_core::span::{Attributes, Id, Record as SpanRecord};
-use ::tracing_core::{Event, Level, Metadata, Subscriber};
+use ::tracing_core::{Event, Level, Subscriber};
 use ::tracing_subscriber::layer::{Context, Layer};
 use ::tracing_subscriber::registry::LookupSpan;
 
@@ -58,7 +57,7 @@ use super::{
 };
 use crate::{Config, Handle, StartError, WorkerGuard};
 
-pub use super::{is_skipped_target, Format, SKIPPED_TARGETS};
+pub use super::Format;
 
 /// Starts the shipper for `config` and returns a [`CloudWatchLayer`] logging through it, with
 /// the guard that flushes and stops it when dropped. Same as [`CloudWatchLayer::start`].
@@ -179,8 +178,7 @@ impl CloudWatchLayer {
         Some(Span::since(text, start))
     }
 
-    /// Captures `event` into `text` for the worker to render; `None` when it must not be
-    /// shipped (a bridged `log` record from a skipped target).
+    /// Captures `event` into `text` for the worker to render.
     fn capture<S>(
         &self,
         event: &Event<'_>,
@@ -200,17 +198,10 @@ impl CloudWatchLayer {
         let FieldVisitor {
             message,
             log_target,
-            log_module_path,
             log_file,
             log_line,
             ..
         } = visitor;
-        if bridged
-            && (log_target.as_deref().is_some_and(is_skipped_target)
-                || log_module_path.as_deref().is_some_and(is_skipped_target))
-        {
-            return None;
-        }
         let message = message.unwrap_or_else(|| Span::since(text, text.len()));
         let target = Span::push(text, log_target.as_deref().unwrap_or(meta.target()));
         // For bridged records, the record's own location (the event's is tracing-log's).
@@ -247,7 +238,7 @@ where
     // events for every layer of the subscriber, `fmt` included.
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        if !self.spans || must_skip_thread() || is_skipped_target(attrs.metadata().target()) {
+        if !self.spans || must_skip_thread() {
             return;
         }
         let Some(span) = ctx.span(id) else { return };
@@ -277,11 +268,6 @@ where
         let meta = event.metadata();
         // Records bridged from `log` by tracing-log carry their real target in a field.
         let bridged = meta.target() == "log";
-        // The module path too: an event emitted from inside the SDK or the HTTP stack under
-        // another target is theirs all the same.
-        if !bridged && skips_callsite(meta) {
-            return;
-        }
         // Only captured here; the worker renders it (see `crate::ingest`).
         let shared = self.handle.shared();
         entered(|| {
@@ -290,36 +276,6 @@ where
             })
         });
     }
-}
-
-/// How many callsites each thread remembers the skip decision of.
-const CALLSITE_SLOTS: usize = 64;
-
-thread_local! {
-    /// Skip decisions by callsite (the address of its `&'static Metadata`), direct-mapped.
-    static CALLSITES: [Cell<(usize, bool)>; CALLSITE_SLOTS] =
-        const { [const { Cell::new((0, false)) }; CALLSITE_SLOTS] };
-}
-
-/// Whether events of this callsite are never shipped: its target or module path is in
-/// [`SKIPPED_TARGETS`]. Decided once per callsite and thread, not per event.
-fn skips_callsite(meta: &'static Metadata<'static>) -> bool {
-    let decide =
-        || is_skipped_target(meta.target()) || meta.module_path().is_some_and(is_skipped_target);
-    let key = std::ptr::from_ref(meta) as usize;
-    CALLSITES
-        .try_with(|slots| {
-            let slot = &slots[(key >> 4) % CALLSITE_SLOTS];
-            match slot.get() {
-                (k, skip) if k == key => skip,
-                _ => {
-                    let skip = decide();
-                    slot.set((key, skip));
-                    skip
-                }
-            }
-        })
-        .unwrap_or_else(|_| decide())
 }
 
 fn level_name(level: Level) -> LevelName {

@@ -125,3 +125,23 @@ impl Started for ConfigBuilder {
             .expect("the shipper starts")
     }
 }
+
+/// Whether `target` belongs to the crates that run while events are shipped (the AWS SDK,
+/// the HTTP and TLS stack, the runtime): what a global subscriber sees from the shipper's own
+/// work. Only the tests use this list; the library suppresses by thread, never by target.
+pub fn shipper_crate(target: &str) -> bool {
+    [
+        "aws_",
+        "aws-",
+        "hyper::",
+        "hyper_util",
+        "h2::",
+        "rustls",
+        "tower::",
+        "tokio",
+        "mio",
+    ]
+    .iter()
+    .any(|p| target.starts_with(p))
+        || ["hyper", "h2", "tower"].contains(&target)
+}

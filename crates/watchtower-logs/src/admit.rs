@@ -1,0 +1,240 @@
+//! Admission: what happens to a record before it is queued. An empty message is dropped,
+//! an oversize one truncated, split or dropped ([`OversizePolicy`]), the stream name rendered,
+//! and the event pushed to its stream's queue under the overflow policy. Every record not
+//! queued is counted with its reason and warned about.
+
+use std::cell::RefCell;
+use std::sync::atomic::Ordering;
+
+use crate::config::OversizePolicy;
+use crate::handle::LogOutcome;
+use crate::hub::{Shared, DEAD, RUNNING};
+use crate::queue::Pushed;
+use crate::record::{now_millis, Record};
+use crate::stats::DropReason;
+use crate::template::RenderContext;
+use crate::warn::WarningKind;
+
+thread_local! {
+    static STREAM_NAME: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Whether a record is refused once shutdown has started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accept {
+    /// Refused after shutdown started ([`DropReason::AfterShutdown`]): a record logged now.
+    IfRunning,
+    /// Queued even while shutting down: an event handed over by a front end before.
+    #[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
+    Always,
+}
+
+impl Shared {
+    /// Checks a record (empty, oversize), renders its stream name and queues it: what
+    /// [`Handle::log`] does, and what the worker does with the events the front ends handed
+    /// over (with [`Accept::Always`]: they were logged before any shutdown).
+    pub(crate) fn log(
+        &self,
+        explicit_stream: Option<&str>,
+        record: Record<'_>,
+        accept: Accept,
+    ) -> LogOutcome {
+        let shared = self;
+        let config = &shared.config;
+        shared.counters.records.fetch_add(1, Ordering::Relaxed);
+        if accept == Accept::IfRunning && shared.state.load(Ordering::Relaxed) != RUNNING {
+            return self.drop_after_shutdown();
+        }
+        let mut message = record.message;
+        if message.is_empty() {
+            return self.drop_record(DropReason::Empty, WarningKind::EmptyMessage, || {
+                "Received empty message. Empty messages cannot be sent to CloudWatch Logs".into()
+            });
+        }
+        let timestamp_ms = record.timestamp_ms.unwrap_or_else(now_millis);
+        let max = config.max_message_bytes();
+        let mut outcome = LogOutcome::Queued;
+        let mut parts: Vec<String> = Vec::new();
+        if message.len() > max {
+            match config.oversize {
+                OversizePolicy::Truncate => {
+                    message.truncate(floor_char_boundary(&message, max));
+                    shared.counters.truncated.fetch_add(1, Ordering::Relaxed);
+                    shared.warner.warn(WarningKind::Truncated, || {
+                        "Log message size exceeds CWL max payload size, truncated".into()
+                    });
+                    outcome = LogOutcome::Truncated;
+                }
+                OversizePolicy::Split => {
+                    parts = split_message(&message, max);
+                    shared.counters.split.fetch_add(1, Ordering::Relaxed);
+                    shared.warner.warn(WarningKind::Oversize, || {
+                        "Log message size exceeds CWL max payload size, split into several events"
+                            .into()
+                    });
+                    outcome = LogOutcome::Split(parts.len());
+                }
+                OversizePolicy::Drop => {
+                    return self.drop_record(DropReason::Oversize, WarningKind::Oversize, || {
+                        format!(
+                            "Log message size exceeds CWL max payload size ({} bytes), dropped",
+                            config.max_message_size
+                        )
+                    });
+                }
+            }
+        }
+        let ctx = RenderContext {
+            logger_name: record.logger_name,
+            thread_name: record.thread_name,
+            timestamp_ms,
+        };
+        let queue = |stream: &str, message: String| -> Option<LogOutcome> {
+            self.queue(stream, timestamp_ms, message)
+        };
+        let dropped = if let Some(stream) = explicit_stream {
+            self.queue_all(stream, message, parts, &queue)
+        } else if let Some(stream) = &shared.constant_stream {
+            self.queue_all(stream, message, parts, &queue)
+        } else {
+            STREAM_NAME.with(|buf| match buf.try_borrow_mut() {
+                Ok(mut buf) => {
+                    config.log_stream_name.render_into(&mut buf, &ctx);
+                    self.queue_all(&buf, message, parts, &queue)
+                }
+                Err(_) => {
+                    let name = config.log_stream_name.render(&ctx);
+                    self.queue_all(&name, message, parts, &queue)
+                }
+            })
+        };
+        dropped.unwrap_or(outcome)
+    }
+
+    fn queue_all(
+        &self,
+        stream: &str,
+        message: String,
+        parts: Vec<String>,
+        queue: &dyn Fn(&str, String) -> Option<LogOutcome>,
+    ) -> Option<LogOutcome> {
+        if parts.is_empty() {
+            return queue(stream, message);
+        }
+        let mut first_drop = None;
+        for part in parts {
+            if let Some(d) = queue(stream, part) {
+                first_drop.get_or_insert(d);
+            }
+        }
+        first_drop
+    }
+
+    /// Pushes one event; `Some` when it was dropped.
+    fn queue(&self, stream: &str, timestamp_ms: i64, message: String) -> Option<LogOutcome> {
+        let shared = self;
+        let pushed = shared.queues.push(
+            stream,
+            timestamp_ms,
+            message,
+            shared.config.overflow,
+            &shared.counters,
+            || shared.wake.notify_one(),
+        );
+        match pushed {
+            Pushed::Queued { wake } => {
+                shared.counters.events.fetch_add(1, Ordering::Relaxed);
+                if wake {
+                    shared.wake.notify_one();
+                }
+                None
+            }
+            Pushed::Full => {
+                Some(
+                    self.drop_record(DropReason::QueueFull, WarningKind::QueueFull, || {
+                        format!(
+                    "the log queue is full ({} bytes queued or in flight); dropping events \
+                     (see max_queue_bytes and overflow)",
+                    shared.config.max_queue_bytes
+                )
+                    }),
+                )
+            }
+            Pushed::Closed => Some(self.drop_after_shutdown()),
+        }
+    }
+
+    /// Counts and warns about a record that came after shutdown (watchtower 3.4's words), or
+    /// after the worker failed.
+    fn drop_after_shutdown(&self) -> LogOutcome {
+        let dead = self.state.load(Ordering::Relaxed) == DEAD;
+        let early = self.guard_dropped_early.load(Ordering::Relaxed);
+        self.drop_record(
+            DropReason::AfterShutdown,
+            WarningKind::AfterShutdown,
+            || {
+                if dead {
+                    "Received message after the watchtower worker failed; dropped".into()
+                } else if early {
+                    "Received message after logging system shutdown: the WorkerGuard was dropped \
+                 before anything was logged, which stops the shipper; keep it in a named \
+                 variable (`let (logs, _guard) = ...`), not `_`"
+                        .into()
+                } else {
+                    "Received message after logging system shutdown".into()
+                }
+            },
+        )
+    }
+
+    fn drop_record(
+        &self,
+        reason: DropReason,
+        kind: WarningKind,
+        message: impl FnOnce() -> String,
+    ) -> LogOutcome {
+        let shared = self;
+        shared.counters.drop_events(reason, 1);
+        shared.warner.warn(kind, message);
+        LogOutcome::Dropped(reason)
+    }
+}
+
+/// The largest index `<= max` that is a char boundary of `s`.
+fn floor_char_boundary(s: &str, max: usize) -> usize {
+    let mut cut = max.min(s.len());
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    cut
+}
+
+/// Cuts `s` into pieces of at most `max` bytes at char boundaries (`max >= 4`).
+fn split_message(s: &str, max: usize) -> Vec<String> {
+    let mut parts = Vec::with_capacity(s.len() / max + 1);
+    let mut rest = s;
+    while !rest.is_empty() {
+        let cut = floor_char_boundary(rest, max);
+        parts.push(rest[..cut].to_owned());
+        rest = &rest[cut..];
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_fall_on_char_boundaries() {
+        let s = "aé€😀";
+        assert_eq!(floor_char_boundary(s, 2), 1);
+        assert_eq!(floor_char_boundary(s, 3), 3);
+        assert_eq!(floor_char_boundary(s, 5), 3);
+        assert_eq!(floor_char_boundary(s, 6), 6);
+        assert_eq!(floor_char_boundary(s, 100), s.len());
+        let parts = split_message(&"€".repeat(10), 7);
+        assert!(parts.iter().all(|p| p.len() <= 7 && !p.is_empty()));
+        assert_eq!(parts.concat(), "€".repeat(10));
+    }
+}

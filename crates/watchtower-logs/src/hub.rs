@@ -1,0 +1,256 @@
+//! The hub: the state that handles, the worker, delivery tasks and the front ends share.
+//! Nothing here calls back into those stages: they all depend on this module, it on none of
+//! them (the configuration, the queues, the counters and the warnings are its parts).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+use crate::batch::{Batch, BatchLimits};
+use crate::config::Config;
+use crate::queue::Queues;
+use crate::stats::{Counters, DropReason};
+use crate::template::RenderContext;
+use crate::warn::{Warner, WarningKind};
+
+/// Accepting records.
+pub(crate) const RUNNING: u8 = 0;
+/// Shutdown started: new records are refused.
+pub(crate) const STOPPING: u8 = 1;
+
+/// The worker failed (panicked): nothing is accepted, what it held was counted.
+pub(crate) const DEAD: u8 = 2;
+
+/// State shared by handles, the worker and delivery tasks.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) queues: Queues,
+    pub(crate) counters: Counters,
+    pub(crate) warner: Warner,
+    pub(crate) inflight: InFlight,
+    /// Wakes the worker: a queue got its first event or filled up.
+    pub(crate) wake: Notify,
+    pub(crate) state: AtomicU8,
+    /// The stream name when the template has no per-event placeholder.
+    pub(crate) constant_stream: Option<Arc<str>>,
+    /// Events the `log` and `tracing` front ends handed over, not yet rendered.
+    #[cfg(any(feature = "log", feature = "tracing"))]
+    pub(crate) ingest: crate::ingest::Ingest,
+    /// The guard was dropped before anything was logged (`let (logs, _) = ...`, likely).
+    pub(crate) guard_dropped_early: std::sync::atomic::AtomicBool,
+    /// Test hook: the worker panics on the next flush.
+    #[cfg(test)]
+    pub(crate) fail_next_flush: std::sync::atomic::AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config) -> Self {
+        let limits = BatchLimits {
+            max_bytes: config.max_batch_size,
+            max_count: config.max_batch_count,
+        };
+        let constant_stream = config.log_stream_name.is_constant().then(|| {
+            let ctx = RenderContext {
+                logger_name: "",
+                thread_name: Some(""),
+                timestamp_ms: 0,
+            };
+            Arc::from(config.log_stream_name.render(&ctx))
+        });
+        Shared {
+            #[cfg(any(feature = "log", feature = "tracing"))]
+            ingest: crate::ingest::Ingest::new(&config),
+            constant_stream,
+            queues: Queues::new(limits, config.max_queue_bytes),
+            counters: Counters::default(),
+            warner: Warner::new(config.warnings.clone()),
+            inflight: InFlight::default(),
+            wake: Notify::new(),
+            state: AtomicU8::new(RUNNING),
+            guard_dropped_early: std::sync::atomic::AtomicBool::new(false),
+            #[cfg(test)]
+            fail_next_flush: std::sync::atomic::AtomicBool::new(false),
+            config,
+        }
+    }
+
+    /// Whether anything was logged yet: a record, or an event a front end handed over.
+    pub(crate) fn anything_logged(&self) -> bool {
+        #[cfg(any(feature = "log", feature = "tracing"))]
+        if self.ingest.has_buffers() {
+            return true;
+        }
+        self.counters.records.load(Ordering::Relaxed) > 0
+    }
+
+    /// The worker failed: refuses every record from now on, and counts what the queues and
+    /// requests in flight held as [`DropReason::WorkerFailed`]. Returns that number.
+    pub(crate) fn worker_failed(&self, cause: &str) -> u64 {
+        self.state.store(DEAD, Ordering::SeqCst);
+        let (inflight_events, inflight_bytes) = self.inflight.take_all();
+        let (queued_events, queued_bytes) = self.queues.drain_all();
+        let lost = inflight_events + queued_events;
+        self.counters
+            .drop_events(DropReason::WorkerFailed, lost as u64);
+        self.queues
+            .release(inflight_bytes + queued_bytes, lost, &self.counters);
+        self.warner.warn_always(
+            WarningKind::WorkerFailed,
+            format!(
+                "the watchtower worker failed ({cause}); {lost} queued events were lost, and \
+                 records logged from now on are dropped. Please report this bug."
+            ),
+        );
+        self.counters
+            .snapshot()
+            .dropped
+            .get(DropReason::WorkerFailed)
+    }
+
+    /// Rendering one handed-over event panicked: it is counted as lost.
+    #[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
+    pub(crate) fn event_failed(&self, cause: &str) {
+        self.counters.drop_events(DropReason::WorkerFailed, 1);
+        self.warner.warn(WarningKind::WorkerFailed, || {
+            format!("rendering a log event failed ({cause}); it was counted as worker_failed")
+        });
+    }
+
+    /// A delivery task panicked: its batch's unsettled events are counted as
+    /// [`DropReason::WorkerFailed`]; the worker goes on.
+    pub(crate) fn abandon(&self, id: u64, cause: &str) {
+        let Some((events, bytes)) = self.inflight.abandon(id) else {
+            return;
+        };
+        self.counters
+            .drop_events(DropReason::WorkerFailed, events as u64);
+        self.queues.release(bytes, events, &self.counters);
+        self.warner.warn(WarningKind::WorkerFailed, || {
+            format!(
+                "delivering a batch failed ({cause}); its {events} events were counted as \
+                 worker_failed. Please report this bug."
+            )
+        });
+    }
+
+    /// Records the end of (part of) in-flight batch `id`: `delivered` events of
+    /// `delivered_bytes`, and drops by reason. Does nothing if shutdown already counted it.
+    pub(crate) fn settle(
+        &self,
+        id: u64,
+        batch: &Batch,
+        delivered: usize,
+        delivered_bytes: usize,
+        dropped: &[(DropReason, usize)],
+    ) {
+        if !self.inflight.settle(id, batch.events.len(), batch.bytes) {
+            return;
+        }
+        let c = &self.counters;
+        if delivered > 0 {
+            c.delivered.fetch_add(delivered as u64, Ordering::Relaxed);
+            c.bytes.fetch_add(delivered_bytes as u64, Ordering::Relaxed);
+            c.batches.fetch_add(1, Ordering::Relaxed);
+        }
+        for (reason, n) in dropped {
+            c.drop_events(*reason, *n as u64);
+        }
+        self.queues.release(batch.bytes, batch.events.len(), c);
+    }
+}
+
+/// Batches in flight, for flush and shutdown to wait on.
+#[derive(Debug, Default)]
+pub(crate) struct InFlight {
+    state: Mutex<InFlightState>,
+    changed: Notify,
+}
+
+#[derive(Debug, Default)]
+struct InFlightState {
+    next_id: u64,
+    /// Per batch id: events and bytes not settled yet.
+    active: BTreeMap<u64, (usize, usize)>,
+}
+
+impl InFlight {
+    /// Forgets batch `id`; returns the events and bytes it still held.
+    fn abandon(&self, id: u64) -> Option<(usize, usize)> {
+        let taken = self.lock().active.remove(&id);
+        self.changed.notify_waiters();
+        taken
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, InFlightState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn register(&self, events: usize, bytes: usize) -> u64 {
+        let mut s = self.lock();
+        let id = s.next_id;
+        s.next_id += 1;
+        s.active.insert(id, (events, bytes));
+        id
+    }
+
+    /// Marks `events` of batch `id` settled; false if the batch was already taken by shutdown.
+    fn settle(&self, id: u64, events: usize, bytes: usize) -> bool {
+        let mut s = self.lock();
+        let Some(entry) = s.active.get_mut(&id) else {
+            return false;
+        };
+        entry.0 = entry.0.saturating_sub(events);
+        entry.1 = entry.1.saturating_sub(bytes);
+        if entry.0 == 0 {
+            s.active.remove(&id);
+            drop(s);
+            self.changed.notify_waiters();
+        }
+        true
+    }
+
+    pub(crate) fn next_id(&self) -> u64 {
+        self.lock().next_id
+    }
+
+    /// Waits until every batch registered before `target` is settled.
+    pub(crate) async fn wait_before(&self, target: u64) {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let done = self
+                .lock()
+                .active
+                .first_key_value()
+                .is_none_or(|(id, _)| *id >= target);
+            if done {
+                return;
+            }
+            changed.await;
+        }
+    }
+
+    /// Removes every batch still in flight; returns (events, bytes) they held.
+    pub(crate) fn take_all(&self) -> (usize, usize) {
+        let mut s = self.lock();
+        let taken = std::mem::take(&mut s.active);
+        drop(s);
+        self.changed.notify_waiters();
+        taken
+            .values()
+            .fold((0, 0), |(e, b), (ev, by)| (e + ev, b + by))
+    }
+}
+
+/// What a panic said, for a warning.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into());
+    format!("panic: {text}")
+}

@@ -1,0 +1,215 @@
+//! What the proxy can inject ([`Fault`], [`FaultPlan`]) and what it records of each request
+//! ([`Outcome`], [`RecordedRequest`], [`FaultCounts`]).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::rules::Rule;
+use crate::Event;
+
+/// One fault the proxy can apply to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// No fault: forward the request and return moto's answer.
+    Pass,
+    /// Answer HTTP 400 `ThrottlingException` (awsJson 1.1) without forwarding.
+    Throttle,
+    /// Answer HTTP 503 `ServiceUnavailableException` without forwarding.
+    Unavailable,
+    /// Close the connection without forwarding and without any response.
+    DropBefore,
+    /// Forward (moto applies the request), then close the connection without answering.
+    DropAfter,
+    /// Answer with this HTTP status and awsJson error code without forwarding (for example
+    /// `(400, "AccessDeniedException")`).
+    Error(u16, &'static str),
+}
+
+/// Which faults the proxy injects. Set it with [`Proxy::set_faults`](super::Proxy::set_faults); the default injects
+/// nothing.
+///
+/// Only AWS API calls (requests with an `X-Amz-Target` header) whose operation is selected by
+/// `ops` are affected. For each affected request, in order: the `latency` is drawn and slept;
+/// then, while `sequence` is not used up, its next entry is the fault; after that one uniform
+/// draw `r` in [0, 1) picks throttle if `r < throttle`, else unavailable if
+/// `r < throttle + unavailable`, else drop_before, else drop_after (cumulatively), else no fault.
+/// So each probability is exact as long as they add up to at most 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultPlan {
+    /// Probability of [`Fault::Throttle`].
+    pub throttle: f64,
+    /// Probability of [`Fault::Unavailable`].
+    pub unavailable: f64,
+    /// Probability of [`Fault::DropBefore`].
+    pub drop_before: f64,
+    /// Probability of [`Fault::DropAfter`].
+    pub drop_after: f64,
+    /// A delay drawn uniformly from `min..=max`, slept before forwarding (or faulting).
+    pub latency: Option<(Duration, Duration)>,
+    /// Seed of the RNG (re-seeded by every [`Proxy::set_faults`](super::Proxy::set_faults)).
+    pub seed: u64,
+    /// Affected operations, e.g. `Some(vec!["PutLogEvents".into()])`; `None` = all operations.
+    pub ops: Option<Vec<String>>,
+    /// Faults applied, in order, to the first affected requests (before the probabilities).
+    pub sequence: Vec<Fault>,
+}
+
+impl Default for FaultPlan {
+    fn default() -> Self {
+        FaultPlan {
+            throttle: 0.0,
+            unavailable: 0.0,
+            drop_before: 0.0,
+            drop_after: 0.0,
+            latency: None,
+            seed: 1,
+            ops: None,
+            sequence: Vec::new(),
+        }
+    }
+}
+
+impl FaultPlan {
+    /// No faults at all (same as `FaultPlan::default()`).
+    pub fn none() -> Self {
+        FaultPlan::default()
+    }
+
+    /// A plan whose first affected requests get `faults`, in order, and the rest pass.
+    pub fn sequence(faults: impl IntoIterator<Item = Fault>) -> Self {
+        FaultPlan {
+            sequence: faults.into_iter().collect(),
+            ..FaultPlan::default()
+        }
+    }
+
+    /// Restricts the plan to these operations (e.g. `&["PutLogEvents"]`).
+    pub fn only_ops(mut self, ops: &[&str]) -> Self {
+        self.ops = Some(ops.iter().map(|s| s.to_string()).collect());
+        self
+    }
+
+    /// Sets the seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+/// What the proxy did with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Arrived, not finished yet (latency, forwarding in progress).
+    Pending,
+    /// Waiting because the proxy is held ([`Proxy::hold`](super::Proxy::hold)).
+    Held,
+    /// Forwarded; moto answered with this HTTP status, which was passed on.
+    Forwarded {
+        /// moto's HTTP status.
+        status: u16,
+    },
+    /// Answered 400 ThrottlingException, not forwarded.
+    Throttled,
+    /// Answered 503 ServiceUnavailableException, not forwarded.
+    Unavailable,
+    /// Connection closed without forwarding and without a response.
+    DroppedBeforeForward,
+    /// Forwarded (moto applied it and answered `status`), then the connection was closed
+    /// without a response: the client cannot know the request succeeded.
+    DroppedAfterForward {
+        /// moto's HTTP status (200: the events were stored).
+        status: u16,
+    },
+    /// Answered with an injected error code ([`Fault::Error`]), not forwarded.
+    Errored(String),
+    /// moto could not be reached; answered 502.
+    UpstreamError(String),
+}
+
+impl Outcome {
+    /// True for the injected faults (throttled, unavailable, dropped before or after).
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Throttled
+                | Outcome::Unavailable
+                | Outcome::DroppedBeforeForward
+                | Outcome::DroppedAfterForward { .. }
+                | Outcome::Errored(_)
+        )
+    }
+
+    /// moto's HTTP status, if the request reached moto and was answered.
+    pub fn upstream_status(&self) -> Option<u16> {
+        match self {
+            Outcome::Forwarded { status } | Outcome::DroppedAfterForward { status } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+
+    /// True if moto applied the request with success (HTTP 200), whether or not the client got
+    /// the answer.
+    pub fn applied_upstream(&self) -> bool {
+        self.upstream_status() == Some(200)
+    }
+}
+
+/// One request seen by the proxy.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// Sequence number, starting at 0 (after [`Proxy::clear`], numbering goes on).
+    pub seq: usize,
+    /// The operation from `X-Amz-Target` (e.g. `PutLogEvents`, `CreateLogStream`); for other
+    /// requests, `"METHOD /path"`.
+    pub op: String,
+    /// `logGroupName` of the body, if any.
+    pub group: Option<String>,
+    /// `logStreamName` of the body, if any.
+    pub stream: Option<String>,
+    /// For PutLogEvents, the events as sent (empty for other operations).
+    pub events: Vec<Event>,
+    /// The raw request body.
+    pub body: Bytes,
+    /// What the proxy did (updated while the request is in flight).
+    pub outcome: Outcome,
+    /// True if the request had to wait for [`Proxy::release`].
+    pub held: bool,
+    /// The injected latency, if any.
+    pub latency: Option<Duration>,
+    /// The rules this request broke.
+    pub violations: Vec<Rule>,
+}
+
+impl RecordedRequest {
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// How many requests got each fault (see [`Proxy::fault_counts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    /// Answered ThrottlingException.
+    pub throttled: usize,
+    /// Answered ServiceUnavailableException.
+    pub unavailable: usize,
+    /// Dropped before forwarding.
+    pub dropped_before: usize,
+    /// Dropped after forwarding.
+    pub dropped_after: usize,
+    /// Had to wait for a release.
+    pub held: usize,
+    /// Got an injected latency.
+    pub delayed: usize,
+}
+
+impl FaultCounts {
+    /// Throttled + unavailable + dropped before + dropped after.
+    pub fn total(&self) -> usize {
+        self.throttled + self.unavailable + self.dropped_before + self.dropped_after
+    }
+}
