@@ -15,7 +15,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_cloudwatchlogs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::Client;
 
-use crate::cli::AwsArgs;
+use crate::cli::ReadAwsArgs;
 use crate::exit_codes::{CliError, ExitCode};
 
 /// Error codes meaning the credentials or the permissions are wrong.
@@ -43,7 +43,8 @@ pub struct Logs {
 }
 
 /// Builds the client from the standard chain and the flags.
-pub async fn connect(args: &AwsArgs) -> Result<Logs, CliError> {
+pub async fn connect(read: &ReadAwsArgs) -> Result<Logs, CliError> {
+    let args = &read.aws;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(watchtower_logs::sdk::https_client());
     if let Some(profile) = &args.profile {
@@ -57,8 +58,9 @@ pub async fn connect(args: &AwsArgs) -> Result<Logs, CliError> {
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(60))
+                .connect_timeout(read.timeout.min(Duration::from_secs(5)))
+                .operation_attempt_timeout(read.timeout)
+                .operation_timeout(read.timeout)
                 .build(),
         );
     if let Some(url) = &args.endpoint_url {
@@ -131,8 +133,9 @@ where
         SdkError::TimeoutError(_) => CliError::new(
             ExitCode::Unreachable,
             format!(
-                "cannot reach CloudWatch Logs at {endpoint}: {op} timed out; check \
-                 --endpoint-url or AWS_ENDPOINT_URL, --region and the network"
+                "cannot reach CloudWatch Logs at {endpoint}: {op} got no answer within \
+                 --timeout; check --endpoint-url or AWS_ENDPOINT_URL, --region and the \
+                 network, or raise --timeout"
             ),
         ),
         SdkError::ResponseError(_) => CliError::new(

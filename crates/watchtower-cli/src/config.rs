@@ -15,11 +15,14 @@ use watchtower_logs::{
 
 use crate::cli::{AwsArgs, GroupClassArg, OverflowArg, OversizeArg, ShipArgs};
 use crate::exit_codes::{CliError, ExitCode};
+use crate::timestamp::TimestampFormat;
 
 /// Default `--multiline-timeout`.
 pub const DEFAULT_MULTILINE_TIMEOUT: Duration = Duration::from_secs(1);
-/// Default `--block-timeout`.
-pub const DEFAULT_BLOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// `--overflow block` without `--block-timeout`: wait until there is room. Room always comes
+/// back (events are delivered or given up after the retry bound), so this is only a bound
+/// that `Instant` arithmetic can hold.
+pub const UNTIL_ROOM: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Everything `run` and `ship` need, checked.
 #[derive(Debug)]
@@ -40,6 +43,16 @@ pub struct ShipPlan {
     pub passthrough: bool,
     /// Print the summary only when events were lost.
     pub quiet: bool,
+    /// Say where events go at the start, and the calls, retries and bytes at the end.
+    pub verbose: bool,
+    /// What `--verbose` says at the start.
+    pub description: String,
+    /// `--timestamp-format`.
+    pub timestamp_format: Option<TimestampFormat>,
+    /// `--max-message-size`, as the core has it.
+    pub max_message_size: usize,
+    /// `--oversize`: applied by the CLI to whole lines, so a line is cut or split once.
+    pub oversize: OversizePolicy,
 }
 
 /// Which command the plan is for: sets the defaults of `{program_name}` and `{logger_name}`.
@@ -65,7 +78,7 @@ pub fn ship_plan(
         Source::Ship => ("watchtower", "ship"),
     };
     let warnings: Arc<dyn WarningSink> = Arc::new(FnSink(print_warning));
-    let base = builder(args, program, warnings)?;
+    let base = builder(args, program, source, warnings)?;
     let main = match &args.stream {
         Some(t) => base.clone().log_stream_name(t),
         None => base.clone(),
@@ -79,6 +92,8 @@ pub fn ship_plan(
                 .map_err(|e| config_error(e, "--stderr-stream", "WATCHTOWER_STDERR_STREAM"))
         })
         .transpose()?;
+    let description = describe(args, &main, source);
+    let max_message_size = main.max_message_size();
     Ok(ShipPlan {
         group: main.log_group_name().to_owned(),
         main,
@@ -91,12 +106,45 @@ pub fn ship_plan(
         multiline_timeout: args.multiline_timeout.unwrap_or(DEFAULT_MULTILINE_TIMEOUT),
         passthrough: !args.no_passthrough,
         quiet: args.quiet,
+        verbose: args.verbose,
+        description,
+        timestamp_format: args.timestamp_format.clone(),
+        max_message_size,
+        oversize: match args.delivery.oversize {
+            None | Some(OversizeArg::Truncate) => OversizePolicy::Truncate,
+            Some(OversizeArg::Split) => OversizePolicy::Split,
+            Some(OversizeArg::Drop) => OversizePolicy::Drop,
+        },
     })
+}
+
+/// `shipping to log group "g", streams "t", endpoint E; queue bound 64 MiB, when full: block`.
+fn describe(args: &ShipArgs, main: &Config, source: Source<'_>) -> String {
+    let endpoint = args
+        .aws
+        .endpoint_url
+        .clone()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS").ok())
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .unwrap_or_else(|| "the region's CloudWatch Logs endpoint".to_owned());
+    let when_full = match (args.delivery.overflow, source) {
+        (Some(OverflowArg::DropNewest), _) | (None, Source::Run { .. }) => "drop the new line",
+        (Some(OverflowArg::DropOldest), _) => "drop the oldest events",
+        (Some(OverflowArg::Block), _) | (None, Source::Ship) => "stop reading until there is room",
+    };
+    format!(
+        "watchtower: shipping to log group {:?}, streams {:?}, at {endpoint}; at {} queued \
+         bytes: {when_full}",
+        main.log_group_name(),
+        main.log_stream_name(),
+        main.max_queue_bytes()
+    )
 }
 
 fn builder(
     args: &ShipArgs,
     program: &str,
+    source: Source<'_>,
     warnings: Arc<dyn WarningSink>,
 ) -> Result<ConfigBuilder, CliError> {
     let mut b = Config::builder()
@@ -108,65 +156,68 @@ fn builder(
     if let Some(v) = &args.group {
         b = b.log_group_name(v);
     }
-    if let Some(v) = args.send_interval {
+    if let Some(v) = args.delivery.send_interval {
         b = b.send_interval(v);
     }
-    if let Some(v) = args.max_batch_size {
+    if let Some(v) = args.delivery.max_batch_size {
         b = b.max_batch_size(v);
     }
-    if let Some(v) = args.max_batch_count {
+    if let Some(v) = args.delivery.max_batch_count {
         b = b.max_batch_count(v);
     }
-    if let Some(v) = args.max_concurrent_requests {
+    if let Some(v) = args.delivery.max_concurrent_requests {
         b = b.max_concurrent_requests(v);
     }
-    if let Some(v) = args.max_message_size {
+    if let Some(v) = args.delivery.max_message_size {
         b = b.max_message_size(v);
     }
-    if let Some(v) = args.oversize {
+    if let Some(v) = args.delivery.oversize {
         b = b.oversize(match v {
             OversizeArg::Truncate => OversizePolicy::Truncate,
             OversizeArg::Split => OversizePolicy::Split,
             OversizeArg::Drop => OversizePolicy::Drop,
         });
     }
-    if let Some(v) = args.max_queue_bytes {
+    if let Some(v) = args.delivery.max_queue_bytes {
         b = b.max_queue_bytes(v);
     }
-    match args.overflow {
-        Some(OverflowArg::DropNewest) => b = b.overflow(OverflowPolicy::DropNewest),
-        Some(OverflowArg::DropOldest) => b = b.overflow(OverflowPolicy::DropOldest),
-        Some(OverflowArg::Block) => {
-            b = b.overflow(OverflowPolicy::Block {
-                timeout: args.block_timeout.unwrap_or(DEFAULT_BLOCK_TIMEOUT),
-            })
-        }
-        None if args.block_timeout.is_some() => {
+    let block = || OverflowPolicy::Block {
+        timeout: args.delivery.block_timeout.unwrap_or(UNTIL_ROOM),
+    };
+    match (args.delivery.overflow, source) {
+        (Some(OverflowArg::DropNewest), _) => b = b.overflow(OverflowPolicy::DropNewest),
+        (Some(OverflowArg::DropOldest), _) => b = b.overflow(OverflowPolicy::DropOldest),
+        // `ship` reads a file or a pipe, which can wait: back-pressure by default.
+        (Some(OverflowArg::Block), _) | (None, Source::Ship) => b = b.overflow(block()),
+        (None, Source::Run { .. }) if args.delivery.block_timeout.is_some() => {
             return Err(CliError::new(
                 ExitCode::Usage,
                 "--block-timeout only applies with --overflow block: add --overflow block \
                  or drop --block-timeout",
             ))
         }
-        None => {}
+        (None, Source::Run { .. }) => {}
     }
-    if let Some(v) = args.shutdown_timeout {
+    if let Some(v) = args.delivery.shutdown_timeout {
         b = b.shutdown_timeout(v);
     }
     let mut retry = RetryPolicy::default();
     let mut retry_set = false;
     for (field, value) in [
-        (&mut retry.max_elapsed, args.retry_max_elapsed),
-        (&mut retry.initial_backoff, args.retry_initial_backoff),
-        (&mut retry.max_backoff, args.retry_max_backoff),
-        (&mut retry.attempt_timeout, args.attempt_timeout),
+        (&mut retry.max_elapsed, args.delivery.retry_max_elapsed),
+        (
+            &mut retry.initial_backoff,
+            args.delivery.retry_initial_backoff,
+        ),
+        (&mut retry.max_backoff, args.delivery.retry_max_backoff),
+        (&mut retry.attempt_timeout, args.delivery.attempt_timeout),
     ] {
         if let Some(v) = value {
             *field = v;
             retry_set = true;
         }
     }
-    if let Some(v) = args.sdk_max_attempts {
+    if let Some(v) = args.delivery.sdk_max_attempts {
         retry.sdk_max_attempts = v;
         retry_set = true;
     }
@@ -207,16 +258,16 @@ fn aws(mut b: ConfigBuilder, aws: &AwsArgs) -> ConfigBuilder {
     b
 }
 
-/// Core warnings (rate-limited by the core) in the CLI's own style.
+/// Core warnings (rate-limited by the core) in the CLI's own style, above a progress bar.
 fn print_warning(w: &Warning) {
-    if w.suppressed > 0 {
-        eprintln!(
+    crate::ship::eprint_line(&if w.suppressed > 0 {
+        format!(
             "watchtower: warning: {} ({} similar warnings suppressed)",
             w.message, w.suppressed
-        );
+        )
     } else {
-        eprintln!("watchtower: warning: {}", w.message);
-    }
+        format!("watchtower: warning: {}", w.message)
+    });
 }
 
 /// The flag and environment variable behind a core option name.
@@ -335,7 +386,15 @@ mod tests {
         assert!(msg(&["--retention-days", "2"]).contains("--retention-days"));
         assert!(msg(&["--max-batch-count", "10001"]).contains("--max-batch-count"));
         assert!(msg(&["--tag", "aws:x=1"]).contains("--tag"));
-        assert!(msg(&["--block-timeout", "1s"]).contains("--overflow block"));
+        // `ship` blocks by default, so --block-timeout alone is fine there; not for `run`.
+        assert!(plan(&["--block-timeout", "1s"]).is_ok());
+        let cli =
+            Cli::try_parse_from(["watchtower", "run", "--block-timeout", "1s", "true"]).unwrap();
+        let Command::Run(r) = cli.command else {
+            unreachable!()
+        };
+        let run_plan = ship_plan(&r.ship, None, Source::Run { program: "true" });
+        assert!(run_plan.unwrap_err().message.contains("--overflow block"));
         assert!(msg(&["--retry-initial-backoff", "1h"]).contains("--retry-initial-backoff"));
         assert_eq!(plan(&["-g", "bad name"]).unwrap_err().code, ExitCode::Usage);
     }

@@ -19,6 +19,8 @@ pub enum ExitCode {
     Unreachable,
     /// No AWS region, no or rejected credentials, or permission denied.
     AwsSetup,
+    /// `get`/`tail --fail-if-empty`: no event was printed.
+    NothingMatched,
     /// `run`: the command exists but cannot be executed (like a shell's 126).
     CannotExecute,
     /// `run`: the command was not found (like a shell's 127).
@@ -36,6 +38,7 @@ impl ExitCode {
             ExitCode::NotFound => 4,
             ExitCode::Unreachable => 5,
             ExitCode::AwsSetup => 6,
+            ExitCode::NothingMatched => 7,
             ExitCode::CannotExecute => 126,
             ExitCode::CommandNotFound => 127,
         }

@@ -18,6 +18,7 @@ mod parse;
 mod read;
 mod ship;
 mod style;
+mod timestamp;
 
 use std::io;
 use std::process::ExitCode;
@@ -63,6 +64,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Tail(args) => read::tail(args, color).map(Into::into),
         Command::Groups(args) => read::groups(args, color).map(Into::into),
         Command::Streams(args) => read::streams(args, color).map(Into::into),
+        Command::Query(args) => read::query(args, color).map(Into::into),
         Command::Completions(args) => {
             clap_complete::generate(
                 args.shell,

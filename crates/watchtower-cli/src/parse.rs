@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use regex_lite::Regex;
 
 /// A point in time given on the command line, resolved against "now" when a command starts.
@@ -13,6 +13,8 @@ pub enum TimeArg {
     Ago(Duration),
     /// Milliseconds since the Unix epoch.
     At(i64),
+    /// Midnight (UTC) this many days before today.
+    Midnight(u32),
 }
 
 impl TimeArg {
@@ -21,6 +23,10 @@ impl TimeArg {
         match self {
             TimeArg::Ago(d) => now_ms.saturating_sub(d.as_millis().min(i64::MAX as u128) as i64),
             TimeArg::At(ms) => ms,
+            TimeArg::Midnight(days) => {
+                let day = now_ms.div_euclid(86_400_000) - i64::from(days);
+                day * 86_400_000
+            }
         }
     }
 }
@@ -71,17 +77,45 @@ fn parse_units(s: &str) -> Option<Duration> {
     Some(total)
 }
 
-/// A relative time (`10m`, `2h`, `3d` ago), an RFC 3339 time, a date (midnight UTC), or `now`.
+/// A time as users type it: relative (`10m`, `-10m`, `2h ago`, `1h30m`, `3 days`), `now`,
+/// `today`, `yesterday`, ISO 8601 / RFC 3339 with or without an offset (none = UTC), a date
+/// (midnight UTC), or epoch seconds (10 digits) or milliseconds (13 digits).
 pub fn parse_time(s: &str) -> Result<TimeArg, String> {
     let t = s.trim();
-    if t.eq_ignore_ascii_case("now") {
-        return Ok(TimeArg::Ago(Duration::ZERO));
+    let lower = t.to_ascii_lowercase();
+    match lower.as_str() {
+        "now" => return Ok(TimeArg::Ago(Duration::ZERO)),
+        "today" => return Ok(TimeArg::Midnight(0)),
+        "yesterday" => return Ok(TimeArg::Midnight(1)),
+        _ => {}
     }
-    if let Some(d) = parse_units(t) {
+    let relative = lower.strip_prefix('-').unwrap_or(&lower);
+    let relative = relative.strip_suffix("ago").unwrap_or(relative).trim();
+    if let Some(d) = parse_units(relative).or_else(|| humantime::parse_duration(relative).ok()) {
         return Ok(TimeArg::Ago(d));
+    }
+    if t.len() >= 9 && t.bytes().all(|b| b.is_ascii_digit()) {
+        let n: i64 = t.parse().map_err(|_| format!("{s:?} is out of range"))?;
+        // Milliseconds from 13 digits on (the year 2001 in ms, 33658 in seconds).
+        return Ok(TimeArg::At(if t.len() >= 13 { n } else { n * 1000 }));
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(TimeArg::At(dt.timestamp_millis()));
+    }
+    for pattern in ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z"] {
+        if let Ok(dt) = DateTime::parse_from_str(t, pattern) {
+            return Ok(TimeArg::At(dt.timestamp_millis()));
+        }
+    }
+    for pattern in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(t, pattern) {
+            return Ok(TimeArg::At(dt.and_utc().timestamp_millis()));
+        }
     }
     if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         if let Some(dt) = date.and_hms_opt(0, 0, 0) {
@@ -89,8 +123,9 @@ pub fn parse_time(s: &str) -> Result<TimeArg, String> {
         }
     }
     Err(format!(
-        "{s:?} is not a time: use a relative time (10m, 2h, 3d), an RFC 3339 time \
-         (2026-01-05T10:00:00Z) or a date (2026-01-05)"
+        "{s:?} is not a time: use a relative time (10m, 2h ago, 3d), yesterday, an ISO 8601 \
+         time (2026-01-05T10:00:00Z; no offset = UTC), a date (2026-01-05) or epoch seconds \
+         or milliseconds"
     ))
 }
 
@@ -185,7 +220,46 @@ mod tests {
             parse_time("2026-01-05").unwrap(),
             TimeArg::At(1_767_571_200_000)
         );
-        assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339"));
+        assert_eq!(parse_time("yesterday").unwrap(), TimeArg::Midnight(1));
+        assert_eq!(
+            TimeArg::Midnight(1).resolve(1_767_607_200_000),
+            1_767_484_800_000
+        );
+        for ago in ["-10m", "10m ago", "10 minutes ago", "10min"] {
+            assert_eq!(
+                parse_time(ago).unwrap(),
+                TimeArg::Ago(Duration::from_secs(600)),
+                "{ago}"
+            );
+        }
+        assert_eq!(
+            parse_time("2h ago").unwrap(),
+            TimeArg::Ago(Duration::from_secs(7200))
+        );
+        assert_eq!(
+            parse_time("1767607200").unwrap(),
+            TimeArg::At(1_767_607_200_000)
+        );
+        assert_eq!(
+            parse_time("1767607200500").unwrap(),
+            TimeArg::At(1_767_607_200_500)
+        );
+        for utc in [
+            "2026-01-05T10:00:00",
+            "2026-01-05 10:00:00",
+            "2026-01-05T10:00",
+        ] {
+            assert_eq!(
+                parse_time(utc).unwrap(),
+                TimeArg::At(1_767_607_200_000),
+                "{utc}"
+            );
+        }
+        assert_eq!(
+            parse_time("2026-01-05 11:00:00+01:00").unwrap(),
+            TimeArg::At(1_767_607_200_000)
+        );
+        assert!(parse_time("soon").unwrap_err().contains("ISO 8601"));
         assert!(parse_time("5").is_err(), "a bare number is ambiguous");
         assert_eq!(TimeArg::Ago(Duration::from_secs(2)).resolve(10_000), 8_000);
         assert_eq!(TimeArg::At(5).resolve(10_000), 5);

@@ -23,7 +23,10 @@ fn bad_flags_and_values_exit_2() {
             &["ship", "--bogus"],
             &["unexpected argument '--bogus'", "watchtower ship --help"],
         ),
-        (&["get"], &["--group <GROUP>", "watchtower get --help"]),
+        (
+            &["get"],
+            &["name a log group", "--group", "watchtower groups"],
+        ),
         (&["run", "-g", "x"], &["<COMMAND>"]),
         (&["frobnicate"], &["unrecognized subcommand 'frobnicate'"]),
         (
@@ -31,8 +34,8 @@ fn bad_flags_and_values_exit_2() {
             &["--send-interval", "500ms"],
         ),
         (
-            &["get", "-g", "x", "--start", "yesterday"],
-            &["--start", "RFC 3339"],
+            &["get", "-g", "x", "--start", "soonish"],
+            &["--start", "ISO 8601", "2h ago"],
         ),
         (
             &["get", "-g", "x", "-s", "a", "--stream-prefix", "b"],

@@ -232,3 +232,23 @@ fn a_command_that_cannot_run_exits_127_or_126_with_one_line() {
     let done = run(&mut cmd, b"");
     assert_one_error_line(&done, 126, &["cannot run `/`", "permission denied"]);
 }
+
+#[test]
+fn pty_gives_the_command_a_terminal_and_lines_still_arrive() {
+    let moto = shared_moto();
+    let script =
+        "if [ -t 1 ]; then echo stdout-is-a-tty; else echo stdout-is-a-pipe; fi; echo err >&2";
+    let mut cmd = watchtower(&moto.endpoint());
+    cmd.args([
+        "run", "-g", "pty", "-s", "t", "--pty", "--", "sh", "-c", script,
+    ]);
+    let done = run(&mut cmd, b"");
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    assert_eq!(done.stdout, "stdout-is-a-tty\nerr\n", "no \\r added");
+    assert_eq!(sorted_messages(&moto, "pty"), ["err", "stdout-is-a-tty"]);
+
+    let mut cmd = watchtower(&moto.endpoint());
+    cmd.args(["run", "-g", "pty", "-s", "p", "--", "sh", "-c", script]);
+    let done = run(&mut cmd, b"");
+    assert_eq!(done.stdout, "stdout-is-a-pipe\n");
+}

@@ -67,6 +67,11 @@ fn drain(mut r: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
 
 /// Runs `cmd` with `input` on stdin to completion; kills it and panics after [`TIMEOUT`].
 pub fn run(cmd: &mut Command, input: &[u8]) -> Done {
+    run_within(cmd, input, TIMEOUT)
+}
+
+/// [`run`] with another bound, for the large inputs.
+pub fn run_within(cmd: &mut Command, input: &[u8], timeout: Duration) -> Done {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -80,12 +85,12 @@ pub fn run(cmd: &mut Command, input: &[u8]) -> Done {
     });
     let out = drain(child.stdout.take().unwrap());
     let err = drain(child.stderr.take().unwrap());
-    let status = wait_bounded(&mut child, TIMEOUT);
+    let status = wait_bounded(&mut child, timeout);
     let _ = writer.join();
     let stdout_bytes = out.join().unwrap();
     let stderr = String::from_utf8_lossy(&err.join().unwrap()).into_owned();
     let Some(status) = status else {
-        panic!("watchtower did not finish within {TIMEOUT:?}; stderr:\n{stderr}");
+        panic!("watchtower did not finish within {timeout:?}; stderr:\n{stderr}");
     };
     Done {
         code: status.code(),
