@@ -258,8 +258,12 @@ fn aws(mut b: ConfigBuilder, aws: &AwsArgs) -> ConfigBuilder {
     b
 }
 
-/// Core warnings (rate-limited by the core) in the CLI's own style, above a progress bar.
+/// Core warnings (rate-limited by the core) in the CLI's own style, above a progress bar. The
+/// core's shutdown summary is left out: the CLI prints its own, with the exit code.
 fn print_warning(w: &Warning) {
+    if w.kind == watchtower_logs::WarningKind::Summary {
+        return;
+    }
     crate::ship::eprint_line(&if w.suppressed > 0 {
         format!(
             "watchtower: warning: {} ({} similar warnings suppressed)",
