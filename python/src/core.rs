@@ -22,7 +22,7 @@ use watchtower_logs::{
     Record, Stats, WorkerGuard,
 };
 
-use crate::credentials::PythonCredentials;
+use crate::credentials::{CredentialsBroker, PythonCredentials};
 use crate::sink::BackgroundSink;
 use crate::text::utf8;
 use crate::WatchtowerError;
@@ -150,24 +150,27 @@ impl Core {
         region: Option<String>,
         endpoint_url: Option<String>,
         profile_name: Option<String>,
-        credentials: Option<Py<PyAny>>,
+        credentials: Option<PyRef<'_, CredentialsBroker>>,
         max_queue_bytes: usize,
         queue_full_timeout: f64,
         shutdown_timeout: f64,
     ) -> PyResult<Self> {
         let mut aws = AwsSettings::new();
+        if let Some(profile) = profile_name {
+            let provider = py
+                .detach(|| crate::profile::credentials(&profile, region.as_deref()))
+                .map_err(WatchtowerError::new_err)?;
+            aws = aws.profile_name(profile).credentials_provider(provider);
+        }
         if let Some(region) = region {
             aws = aws.region(region);
         }
         if let Some(url) = endpoint_url {
             aws = aws.endpoint_url(url);
         }
-        if let Some(profile) = profile_name {
-            aws = aws.profile_name(profile);
-        }
-        if let Some(callback) = credentials {
+        if let Some(broker) = credentials {
             aws = aws.credentials_provider(SharedCredentialsProvider::new(PythonCredentials::new(
-                callback,
+                &broker,
             )));
         }
         let mut builder = Config::builder()
@@ -252,7 +255,7 @@ impl Core {
         logger_name: &Bound<'_, PyAny>,
         thread_name: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u8> {
-        if watchtower_logs::is_worker_thread() {
+        if crate::is_worker_thread() {
             return Ok(IGNORED);
         }
         let message = utf8(message)?;
@@ -284,7 +287,7 @@ impl Core {
         message: &Bound<'_, PyAny>,
         timestamp_ms: i64,
     ) -> PyResult<u8> {
-        if watchtower_logs::is_worker_thread() {
+        if crate::is_worker_thread() {
             return Ok(IGNORED);
         }
         let record = Record::new(utf8(message)?).timestamp_millis(timestamp_ms);

@@ -266,10 +266,17 @@ def test_levels_filters_and_set_formatter(make_handler, logger, group):
     ]
 
 
-def test_get_message_errors_propagate_like_3_4(make_handler, logger):
-    logger.addHandler(make_handler())
-    with pytest.raises(TypeError):
-        logger.error("%d", "x")
+def test_bad_format_arguments_go_to_handle_error(make_handler, logger, capsys):
+    """3.4 raised TypeError into the application; a handler reports it through handleError,
+    as the standard library's handlers do, and goes on."""
+    handler = make_handler()
+    logger.addHandler(handler)
+    logger.error("%d", "x")
+    err = capsys.readouterr().err
+    assert "--- Logging error ---" in err and "TypeError" in err
+    logger.error("%d", 1)
+    handler.flush()
+    assert handler.stats()["delivered"] == 1
 
 
 def test_other_emit_errors_go_to_handle_error(make_handler, logger, monkeypatch, capsys):

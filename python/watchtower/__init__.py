@@ -33,10 +33,13 @@ import weakref
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from operator import itemgetter
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Union
 
 from . import _watchtower
 from ._watchtower import WatchtowerError, WatchtowerWarning, __version__
+
+if TYPE_CHECKING:
+    from ._watchtower import Stats
 
 __all__ = [
     "DEFAULT_LOG_STREAM_NAME",
@@ -107,7 +110,8 @@ def _seconds(value: Union[int, float, timedelta]) -> float:
 
 
 def _boto3_credentials(client: Any):
-    """The client's current credentials, for the Rust core (called on its worker threads).
+    """The client's current credentials, for the Rust core (called on the handler's
+    ``watchtower-credentials`` thread, see _CredentialsThread).
 
     botocore refreshes refreshable credentials (assumed roles, SSO, ...) inside
     get_frozen_credentials(); the expiry lets the core cache them no longer than they last.
@@ -123,6 +127,70 @@ def _boto3_credentials(client: Any):
         frozen.token,
         expiry.timestamp() if expiry is not None else None,
     )
+
+
+def _is_test_double(client: Any) -> bool:
+    """Whether ``client`` is one the Rust core cannot stand in for: not a botocore client (a
+    ``unittest.mock.MagicMock``, a fake), a client with an active botocore ``Stubber``, or
+    any client while moto's in-process ``mock_aws`` is active. Such a client gets the calls
+    itself, through 3.4's Python path, so that test suites run offline as with 3.4."""
+    try:
+        from botocore.client import BaseClient
+    except ImportError:
+        return True
+    if not issubclass(type(client), BaseClient):
+        return True
+    events = getattr(client.meta, "events", None)
+    emitter = getattr(events, "_emitter", events)
+    if any(
+        str(unique_id).startswith("boto_stubber")
+        for unique_id in getattr(emitter, "_unique_id_handlers", {})
+    ):
+        return True
+    moto = sys.modules.get("moto.core.models")
+    return bool(getattr(getattr(moto, "botocore_stubber", None), "enabled", False))
+
+
+class _CredentialsThread:
+    """Answers the core's credential requests for a ``boto3_client`` on a Python daemon thread.
+
+    The Rust worker never calls into Python: it queues a request in a CredentialsBroker and
+    writes a byte to a pipe; this thread (made by CPython, so CPython stops it cleanly at exit,
+    whatever the callback is doing) reads it, asks the client and answers. The worker waits for
+    the answer without the GIL and without any Python lock, so botocore's own log calls (which
+    need the logging module lock that dictConfig holds while it builds the handler) can only
+    delay sending, never deadlock the constructor or abort the interpreter at exit.
+    """
+
+    def __init__(self, client: Any):
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        self.broker = _watchtower.CredentialsBroker(write_fd)  # owns write_fd
+        self._read_fd = read_fd
+        self._client = client
+        thread = threading.Thread(target=self._serve, name="watchtower-credentials", daemon=True)
+        thread.start()
+
+    def _serve(self):
+        _watchtower.mark_worker_thread()
+        broker = self.broker
+        try:
+            while os.read(self._read_fd, 512):  # b"": the broker closed the pipe
+                while True:
+                    request = broker.next_request()
+                    if request is None:
+                        break
+                    try:
+                        answer = _boto3_credentials(self._client)
+                    except Exception as e:  # botocore's errors carry no secrets
+                        request.fail(f"{type(e).__name__}: {e}")
+                    else:
+                        request.answer(answer)
+        finally:
+            os.close(self._read_fd)
+
+    def close(self):
+        self.broker.close()
 
 
 class CloudWatchLogFormatter(logging.Formatter):
@@ -146,13 +214,13 @@ class CloudWatchLogFormatter(logging.Formatter):
         LogRecord attribute names to forward with each message.
     """
 
-    add_log_record_attrs: Tuple = tuple()
+    add_log_record_attrs: Sequence[str] = tuple()
 
     def __init__(
         self,
         *args,
         json_serialize_default: Optional[Callable] = None,
-        add_log_record_attrs: Optional[Tuple[str]] = None,
+        add_log_record_attrs: Optional[Sequence[str]] = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -262,7 +330,13 @@ class CloudWatchLogHandler(logging.Handler):
         messages are truncated with a warning.
     """
 
+    #: The default formatter is a CloudWatchLogFormatter (so that the documented
+    #: ``handler.formatter.add_log_record_attrs = [...]`` type-checks).
+    formatter: "CloudWatchLogFormatter"  # type: ignore[assignment]
+
     END = 1
+    _via_client = False
+    _sync_behind = False
     FLUSH = 2
     FLUSH_TIMEOUT = 30
 
@@ -350,7 +424,19 @@ class CloudWatchLogHandler(logging.Handler):
                 "Either boto3_client or boto3_profile_name can be specified, but not both"
             )
         self._origin_pid = os.getpid()
-        self._core = self._start_core(setup=True)
+        # A test double gets every call itself (3.4's Python path); no Rust worker.
+        self._via_client = boto3_client is not None and _is_test_double(boto3_client)
+        if self._via_client:
+            if self._create_log_group:
+                self._idempotent_call("create_log_group", logGroupName=self.log_group_name)
+            if self.log_group_retention_days:
+                self._idempotent_call(
+                    "put_retention_policy",
+                    logGroupName=self.log_group_name,
+                    retentionInDays=self.log_group_retention_days,
+                )
+        else:
+            self._core = self._start_core(setup=True)
         _handlers.add(self)
 
     # --- state --------------------------------------------------------------------------
@@ -379,6 +465,7 @@ class CloudWatchLogHandler(logging.Handler):
         if self.__dict__.get("_core_pid", os.getpid()) == os.getpid():
             return
         self._core = None
+        self._credentials = None  # the parent's credentials thread is not in this process
         self._core_pid = os.getpid()
         self._start_lock = threading.Lock()
         self._init_state()
@@ -410,13 +497,23 @@ class CloudWatchLogHandler(logging.Handler):
         if client is not None:
             options["region"] = client.meta.region_name
             options["endpoint_url"] = client.meta.endpoint_url
-            options["credentials"] = lambda: _boto3_credentials(client)
         elif self._boto3_profile_name is not None:
             options["profile_name"] = self._boto3_profile_name
         return options
 
     def _start_core(self, setup: bool):
-        core = _watchtower.Core(**self._core_options())
+        options = self._core_options()
+        credentials = None
+        if self._boto3_client is not None:
+            credentials = _CredentialsThread(self._boto3_client)
+            options["credentials"] = credentials.broker
+        try:
+            core = _watchtower.Core(**options)
+        except BaseException:
+            if credentials is not None:
+                credentials.close()
+            raise
+        self._credentials = credentials
         try:
             if setup:
                 if core.tag_error:
@@ -426,15 +523,36 @@ class CloudWatchLogHandler(logging.Handler):
                         stacklevel=1,
                     )
                 if self._create_log_group or self.log_group_retention_days:
-                    core.setup_log_group(self.SETUP_TIMEOUT)
+                    if credentials is not None:
+                        # Through the client, in this thread, as 3.4 does: waiting for the
+                        # worker here could wait for this very thread (see _CredentialsThread).
+                        self._setup_log_group_with_client(core.tag_error is None)
+                    else:
+                        core.setup_log_group(self.SETUP_TIMEOUT)
         except BaseException:
             core.shutdown(0)
+            if credentials is not None:
+                credentials.close()
             raise
         self._streams_in_python = core.stream_names_in_python
         self._core_pid = os.getpid()
         if self._core_pid != self._origin_pid:
             self._flush_at_multiprocessing_exit()
         return core
+
+    def _setup_log_group_with_client(self, tags_valid: bool):
+        # 3.4's constructor calls, through the user's client (its exceptions are raised).
+        if self._create_log_group:
+            kwargs: Dict[str, Any] = {"logGroupName": self.log_group_name}
+            if self._log_group_tags and tags_valid:
+                kwargs["tags"] = {str(k): str(v) for k, v in self._log_group_tags.items()}
+            self._idempotent_call("create_log_group", **kwargs)
+        if self.log_group_retention_days:
+            self._idempotent_call(
+                "put_retention_policy",
+                logGroupName=self.log_group_name,
+                retentionInDays=int(self.log_group_retention_days),
+            )
 
     def _ensure_core(self):
         with self._start_lock:
@@ -476,41 +594,59 @@ class CloudWatchLogHandler(logging.Handler):
         return rv
 
     def emit(self, message):
-        text = self._plain_text(message)
-        if text is None:
-            # A dict message without arguments is never empty: no need to turn it into a str
-            # just to compare it with "" (that costs more than the JSON encoding).
-            msg = message.msg
-            if (
-                message.args or not (type(msg) is dict or isinstance(msg, Mapping))
-            ) and message.getMessage() == "":
-                warnings.warn(_EMPTY_MESSAGE, WatchtowerWarning, stacklevel=1)
-                return
-        elif not text:
-            warnings.warn(_EMPTY_MESSAGE, WatchtowerWarning, stacklevel=1)
-            return
         try:
+            # Inside the try: bad %-arguments (getMessage() raising) go to handleError, as in
+            # the standard library's handlers, not into the application.
+            text = self._plain_text(message)
             if text is None:
-                text = self.format(message)
-            cls = type(self)
-            if cls._submit_batch is not _SUBMIT_BATCH:
-                self._emit_via_submit_batch(message, text)
-                return
-            core = self._core
-            if core is None:
-                core = self._ensure_core()
-            if self._streams_in_python or cls._get_stream_name is not _GET_STREAM_NAME:
-                stream = self._get_stream_name(message)
-                outcome = core.emit_to_stream(stream, text, int(message.created * 1000))
+                # A dict message without arguments is never empty: no need to turn it into a
+                # str just to compare it with "" (that costs more than the JSON encoding).
+                msg = message.msg
+                empty = (
+                    bool(message.args or not (type(msg) is dict or isinstance(msg, Mapping)))
+                    and message.getMessage() == ""
+                )
+                if not empty:
+                    text = self.format(message)
             else:
-                outcome = core.emit(text, message.created, message.name, message.threadName)
-            if not self.use_queues:
-                core.flush(self.FLUSH_TIMEOUT)
+                empty = not text
+            if empty:
+                outcome = _watchtower.EMPTY
+            else:
+                outcome = self._emit_text(message, text)
         except Exception:
             self.handleError(message)
             return
         if outcome:
             self._warn_outcome(outcome)
+
+    def _emit_text(self, message, text):
+        cls = type(self)
+        if cls._submit_batch is not _SUBMIT_BATCH or self._via_client:
+            self._emit_via_submit_batch(message, text)
+            return _watchtower.QUEUED
+        core = self._core
+        if core is None:
+            core = self._ensure_core()
+        if self._streams_in_python or cls._get_stream_name is not _GET_STREAM_NAME:
+            stream = self._get_stream_name(message)
+            outcome = core.emit_to_stream(stream, text, int(message.created * 1000))
+        else:
+            outcome = core.emit(text, message.created, message.name, message.threadName)
+        if not self.use_queues:
+            self._flush_sync(core)
+        return outcome
+
+    def _flush_sync(self, core):
+        # use_queues=False: each record is delivered before emit returns. After a flush that
+        # timed out (the service unreachable), later records queue behind the worker's retries
+        # instead of each waiting FLUSH_TIMEOUT anew; waiting resumes once the queue drained.
+        if self._sync_behind:
+            if core.stats()["queued_events"]:
+                return
+            self._sync_behind = False
+        if not core.flush(self.FLUSH_TIMEOUT):
+            self._sync_behind = True
 
     def _plain_text(self, record):
         """The formatted message when the default formatter would return it unchanged, else None.
@@ -576,9 +712,12 @@ class CloudWatchLogHandler(logging.Handler):
         if core is not None and self.use_queues:
             if not core.shutdown(self.FLUSH_TIMEOUT):
                 warnings.warn(_TIMED_OUT, WatchtowerWarning, stacklevel=1)
+            credentials = self.__dict__.get("_credentials")
+            if credentials is not None:
+                credentials.close()
         super().close()
 
-    def stats(self) -> Dict[str, Any]:
+    def stats(self) -> "Stats":
         """The core's counters: ``records`` logged, ``events`` queued, ``delivered``,
         ``batches``, ``bytes``, ``retries``, ``truncated``, ``queued_events``,
         ``queued_bytes``, ``dropped`` (by reason) and ``dropped_total``."""
@@ -672,6 +811,9 @@ class CloudWatchLogHandler(logging.Handler):
         Python, as 3.4 did, and calls the override."""
         if len(batch) < 1:
             return
+        if self._via_client:
+            self._put_log_events_via_client(batch, log_stream_name, max_retries)
+            return
         core = self._core
         if core is None:
             core = self._ensure_core()
@@ -680,6 +822,36 @@ class CloudWatchLogHandler(logging.Handler):
             if outcome:
                 self._warn_outcome(outcome)
         core.flush(self.FLUSH_TIMEOUT)
+
+    def _put_log_events_via_client(self, batch, log_stream_name, max_retries):
+        # watchtower 3.4's _submit_batch, for a test double (see _is_test_double): PutLogEvents
+        # through the client, creating the stream when the service says it is missing.
+        from botocore.exceptions import ClientError
+
+        kwargs = dict(
+            logGroupName=self.log_group_name,
+            logStreamName=log_stream_name,
+            logEvents=sorted(batch, key=itemgetter("timestamp")),
+        )
+        for _ in range(max_retries):
+            try:
+                self.cwl_client.put_log_events(**kwargs)
+                return
+            except ClientError as e:
+                code = e.response.get("Error", {}).get("Code")
+                if code == "ResourceNotFoundException" and self.create_log_stream:
+                    self._idempotent_call(
+                        "create_log_stream",
+                        logGroupName=self.log_group_name,
+                        logStreamName=log_stream_name,
+                    )
+                    continue
+                warnings.warn(f"Failed to deliver logs: {e}", WatchtowerWarning, stacklevel=1)
+                return
+            except Exception as e:
+                warnings.warn(f"Failed to deliver logs: {e}", WatchtowerWarning, stacklevel=1)
+                return
+        warnings.warn("Failed to deliver logs: retries exhausted", WatchtowerWarning, stacklevel=1)
 
     def _emit_via_submit_batch(self, message, text):
         # The 3.4 pipeline, in Python, for an overridden _submit_batch: per-stream batches cut
