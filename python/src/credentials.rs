@@ -61,7 +61,9 @@ impl CredentialsBroker {
     #[new]
     fn new(wake_fd: i32) -> PyResult<Self> {
         if wake_fd < 0 {
-            return Err(pyo3::exceptions::PyValueError::new_err("invalid file descriptor"));
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "invalid file descriptor",
+            ));
         }
         // SAFETY: the caller hands over an open descriptor it no longer uses (documented).
         let pipe = File::from(unsafe { OwnedFd::from_raw_fd(wake_fd) });

@@ -66,9 +66,9 @@ mod _watchtower {
     #[pymodule_export]
     use super::is_worker_thread;
     #[pymodule_export]
-    use super::mark_worker_thread;
-    #[pymodule_export]
     use super::json::dumps_fast;
+    #[pymodule_export]
+    use super::mark_worker_thread;
     #[pymodule_export]
     use super::WatchtowerError;
     #[pymodule_export]
