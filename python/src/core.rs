@@ -19,7 +19,7 @@ use pyo3::types::PyDict;
 use watchtower_logs::sdk::SharedCredentialsProvider;
 use watchtower_logs::{
     AwsSettings, Config, ConfigError, DropReason, FlushError, Handle, LogOutcome, OverflowPolicy,
-    Record, Stats, WorkerGuard,
+    Record, RetryPolicy, Stats, WorkerGuard,
 };
 
 use crate::credentials::{CredentialsBroker, PythonCredentials};
@@ -131,6 +131,8 @@ impl Core {
         max_queue_bytes = 64 * 1024 * 1024,
         queue_full_timeout = 1.0,
         shutdown_timeout = 30.0,
+        max_retry_time = None,
+        request_timeout = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -154,6 +156,8 @@ impl Core {
         max_queue_bytes: usize,
         queue_full_timeout: f64,
         shutdown_timeout: f64,
+        max_retry_time: Option<f64>,
+        request_timeout: Option<f64>,
     ) -> PyResult<Self> {
         let mut aws = AwsSettings::new();
         if let Some(profile) = profile_name {
@@ -173,6 +177,13 @@ impl Core {
                 &broker,
             )));
         }
+        let mut retry = RetryPolicy::default();
+        if let Some(limit) = max_retry_time {
+            retry.max_elapsed = seconds(limit);
+        }
+        if let Some(timeout) = request_timeout {
+            retry.attempt_timeout = seconds(timeout);
+        }
         let mut builder = Config::builder()
             .log_group_name(log_group_name)
             .log_stream_name(log_stream_name)
@@ -180,6 +191,9 @@ impl Core {
             .max_batch_size(max_batch_size)
             .max_batch_count(max_batch_count)
             .max_message_size(max_message_size)
+            // A message larger than max_batch_size is sent alone, as in 3.4 (not truncated).
+            .large_events_alone(true)
+            .retry(retry)
             .create_log_group(create_log_group)
             .create_log_stream(create_log_stream)
             .log_group_tags(log_group_tags)

@@ -69,6 +69,12 @@ _OUTCOME_WARNINGS = {
 _is_worker_thread = _watchtower.is_worker_thread
 _dumps_fast = _watchtower.dumps_fast
 _PercentStyle = logging.PercentStyle
+# The attributes every LogRecord has (what is not one of these came from ``extra=``).
+_RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 _HANDLER_FORMAT = logging.Handler.format
 
 
@@ -212,7 +218,11 @@ class CloudWatchLogFormatter(logging.Formatter):
         serialized with ``isoformat()`` and everything else with ``repr()``.
     :param add_log_record_attrs:
         LogRecord attribute names to forward with each message.
+    :param add_extra_fields:
+        Also forward every attribute the record got from ``extra=`` (watchtower-rs).
     """
+
+    add_extra_fields: bool = False
 
     add_log_record_attrs: Sequence[str] = tuple()
 
@@ -221,9 +231,11 @@ class CloudWatchLogFormatter(logging.Formatter):
         *args,
         json_serialize_default: Optional[Callable] = None,
         add_log_record_attrs: Optional[Sequence[str]] = None,
+        add_extra_fields: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.add_extra_fields = add_extra_fields
         self.json_serialize_default = _json_serialize_default
         if json_serialize_default is not None:
             self.json_serialize_default = json_serialize_default
@@ -232,9 +244,13 @@ class CloudWatchLogFormatter(logging.Formatter):
         self._message_only = type(self).formatMessage is logging.Formatter.formatMessage
 
     def format(self, message):
-        if self.add_log_record_attrs:
+        attrs = self.add_log_record_attrs
+        if self.add_extra_fields:
+            extra = [k for k in vars(message) if k not in _RECORD_ATTRS and k not in attrs]
+            attrs = [*attrs, *extra]
+        if attrs:
             msg = message.msg if isinstance(message.msg, Mapping) else {"msg": message.getMessage()}
-            for field in self.add_log_record_attrs:
+            for field in attrs:
                 if field != "msg":
                     msg[field] = getattr(message, field)
             message.msg = msg
@@ -327,7 +343,19 @@ class CloudWatchLogHandler(logging.Handler):
         Create log streams when they do not exist. True by default.
     :param max_message_size:
         Maximum size (in bytes, counting 26 bytes of overhead) of a single message; longer
-        messages are truncated with a warning.
+        messages are truncated with a warning. A message larger than ``max_batch_size`` is
+        sent in a batch of its own.
+
+    Keyword-only, beyond 3.4 (so that a YAML or dict configuration needs no code):
+
+    :param region_name: AWS region (overrides the client's, the profile's, the environment's).
+    :param endpoint_url: CloudWatch Logs endpoint URL (an emulator, a VPC endpoint).
+    :param max_retry_time: How long (seconds or timedelta) a batch is retried before it is
+        dropped and counted. Default 600.
+    :param request_timeout: Timeout (seconds or timedelta) of one HTTP attempt. Default 30.
+    :param json_extra_fields: Add the record's ``extra=`` fields to the message as JSON keys
+        (a non-dict message becomes ``{"msg": message, ...}``, as with
+        ``add_log_record_attrs``). Default False.
     """
 
     #: The default formatter is a CloudWatchLogFormatter (so that the documented
@@ -372,9 +400,18 @@ class CloudWatchLogHandler(logging.Handler):
         log_group=None,
         stream_name=None,
         *args,
+        region_name: Optional[str] = None,
+        endpoint_url: Optional[str] = None,
+        max_retry_time: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+        json_extra_fields: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.region_name = region_name
+        self.endpoint_url = endpoint_url
+        self.max_retry_time = max_retry_time
+        self.request_timeout = request_timeout
         self._core = None
         self._streams_in_python = False
         self._start_lock = threading.Lock()
@@ -416,7 +453,11 @@ class CloudWatchLogHandler(logging.Handler):
             )
             self.log_stream_name = stream_name
 
-        self.setFormatter(CloudWatchLogFormatter(json_serialize_default=json_serialize_default))
+        self.setFormatter(
+            CloudWatchLogFormatter(
+                json_serialize_default=json_serialize_default, add_extra_fields=json_extra_fields
+            )
+        )
         self.addFilter(_boto_debug_filter)
 
         if boto3_client is not None and boto3_profile_name is not None:
@@ -480,7 +521,8 @@ class CloudWatchLogHandler(logging.Handler):
             # make requests fail, so they are capped (an event also has to fit in a batch).
             max_batch_size=min(self.max_batch_size, _MAX_BATCH_BYTES),
             max_batch_count=min(self.max_batch_count, _MAX_BATCH_EVENTS),
-            max_message_size=min(self.max_message_size, self.max_batch_size, _MAX_BATCH_BYTES),
+            # A message larger than max_batch_size is sent alone, as in 3.4.
+            max_message_size=min(self.max_message_size, _MAX_BATCH_BYTES),
             create_log_group=bool(self._create_log_group),
             create_log_stream=bool(self.create_log_stream),
             retention_days=int(self.log_group_retention_days)
@@ -499,6 +541,14 @@ class CloudWatchLogHandler(logging.Handler):
             options["endpoint_url"] = client.meta.endpoint_url
         elif self._boto3_profile_name is not None:
             options["profile_name"] = self._boto3_profile_name
+        if self.region_name is not None:
+            options["region"] = self.region_name
+        if self.endpoint_url is not None:
+            options["endpoint_url"] = self.endpoint_url
+        if self.max_retry_time is not None:
+            options["max_retry_time"] = _seconds(self.max_retry_time)
+        if self.request_timeout is not None:
+            options["request_timeout"] = _seconds(self.request_timeout)
         return options
 
     def _start_core(self, setup: bool):
@@ -661,6 +711,7 @@ class CloudWatchLogHandler(logging.Handler):
             type(formatter) is not CloudWatchLogFormatter
             or type(self).format is not _HANDLER_FORMAT
             or formatter.add_log_record_attrs
+            or formatter.add_extra_fields
             or record.args
             or record.exc_info
             or record.exc_text
