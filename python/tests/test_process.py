@@ -146,3 +146,67 @@ def test_multiprocessing_fork_children_deliver(moto, group, tmp_path, how):
     assert messages.count("parent") == 1
     tasks = sorted(m.split(" in ")[0] for m in messages if m.startswith("task"))
     assert tasks == sorted(f"task {n}" for n in range(3 if how == "process" else 6))
+
+
+CHILD_HANDLER_SCRIPT = """
+import logging, multiprocessing as mp, os, sys
+import watchtower
+
+GROUP = os.environ["WT_GROUP"]
+
+
+def init():
+    # The handler is created in the child (a Pool initializer, a Process target).
+    logger = logging.getLogger("child")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.addHandler(
+        watchtower.CloudWatchLogHandler(log_group_name=GROUP, log_stream_name="{process_id}")
+    )
+
+
+def task(n):
+    logging.getLogger("child").info("record %d", n)
+    return os.getpid()
+
+
+def target(numbers):
+    init()
+    for n in numbers:
+        task(n)
+
+
+if __name__ == "__main__":
+    method, kind = sys.argv[1], sys.argv[2]
+    ctx = mp.get_context(method)
+    if kind == "pool":
+        pool = ctx.Pool(2, initializer=init)
+        pids = set(pool.map(task, range(200), chunksize=10))
+        pool.close()
+        pool.join()
+    else:
+        procs = [ctx.Process(target=target, args=(range(i, 200, 4),)) for i in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+            assert p.exitcode == 0, p.exitcode
+        pids = {p.pid for p in procs}
+    print("PIDS", *sorted(pids))
+"""
+
+
+@pytest.mark.parametrize("kind", ["pool", "process"])
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_handler_created_in_a_multiprocessing_child_delivers(moto, group, tmp_path, method, kind):
+    """Every start method, the handler made in the child: all 200 records arrive, once each,
+    in the children's own {process_id} streams (fork and forkserver children leave through
+    os._exit: only multiprocessing's finalizers run there)."""
+    proc = run_python(
+        CHILD_HANDLER_SCRIPT, cwd=tmp_path, args=[method, kind], env={"WT_GROUP": group}
+    )
+    pids = set(proc.stdout.split("PIDS")[1].split())
+    by_stream = events_by_stream(group)
+    assert set(by_stream) <= pids
+    records = sorted(int(m.split()[1]) for msgs in by_stream.values() for m in msgs)
+    assert records == list(range(200))

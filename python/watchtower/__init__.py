@@ -586,8 +586,7 @@ class CloudWatchLogHandler(logging.Handler):
             raise
         self._streams_in_python = core.stream_names_in_python
         self._core_pid = os.getpid()
-        if self._core_pid != self._origin_pid:
-            self._flush_at_multiprocessing_exit()
+        self._flush_at_multiprocessing_exit()
         return core
 
     def _setup_log_group_with_client(self, tags_valid: bool):
@@ -612,10 +611,13 @@ class CloudWatchLogHandler(logging.Handler):
             return core
 
     def _flush_at_multiprocessing_exit(self):
-        # multiprocessing's forked workers leave through os._exit() without running atexit (so
-        # logging.shutdown never runs there), but they do run multiprocessing's finalizers.
+        # multiprocessing's fork and forkserver children leave through os._exit() without
+        # running atexit (so logging.shutdown never runs there), but they do run
+        # multiprocessing's finalizers: whether the handler was inherited through fork or
+        # made in the child (a Pool initializer, a Process target), it flushes there.
+        mp = sys.modules.get("multiprocessing")
         mp_util = sys.modules.get("multiprocessing.util")
-        if mp_util is not None:
+        if mp_util is not None and mp is not None and mp.parent_process() is not None:
             ref = weakref.ref(self)
             mp_util.Finalize(None, _flush_ref, args=(ref,), exitpriority=-100)
 
