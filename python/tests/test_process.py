@@ -210,3 +210,35 @@ def test_handler_created_in_a_multiprocessing_child_delivers(moto, group, tmp_pa
     assert set(by_stream) <= pids
     records = sorted(int(m.split()[1]) for msgs in by_stream.values() for m in msgs)
     assert records == list(range(200))
+
+
+def test_dictconfig_applied_twice_new_handler_delivers(moto, group, tmp_path):
+    """Reconfiguration closes the old handler; the new one delivers, and no "Received message
+    after logging system shutdown" is raised for the live handler (3.4 issue #171)."""
+    proc = run_python(
+        f"""
+        import logging, logging.config, warnings
+        warnings.simplefilter("error")
+
+        def config(stream):
+            return {{
+                "version": 1,
+                "disable_existing_loggers": False,
+                "handlers": {{"cw": {{"class": "watchtower.CloudWatchLogHandler",
+                                      "log_group_name": {group!r},
+                                      "log_stream_name": stream}}}},
+                "root": {{"handlers": ["cw"], "level": "INFO"}},
+            }}
+
+        logging.config.dictConfig(config("first"))
+        logging.getLogger("app").info("one")
+        old = logging.getLogger().handlers[0]
+        logging.config.dictConfig(config("second"))
+        assert old.shutting_down
+        logging.getLogger("app").info("two")
+        print("STATS", logging.getLogger().handlers[0].stats()["dropped_total"])
+        """,
+        cwd=tmp_path,
+    )
+    assert "Received message after logging system shutdown" not in proc.stderr
+    assert events_by_stream(group) == {"first": ["one"], "second": ["two"]}
