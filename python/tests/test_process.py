@@ -242,3 +242,59 @@ def test_dictconfig_applied_twice_new_handler_delivers(moto, group, tmp_path):
     )
     assert "Received message after logging system shutdown" not in proc.stderr
     assert events_by_stream(group) == {"first": ["one"], "second": ["two"]}
+
+
+@pytest.mark.parametrize("where", ["parent", "initializer"])
+def test_pool_context_manager_terminate_delivers(moto, group, tmp_path, where):
+    """Leaving `with Pool()` terminates the workers with SIGTERM (no atexit, no finalizers):
+    the records their tasks logged arrive, and the workers still end by SIGTERM."""
+    proc = run_python(
+        f"""
+        import logging, multiprocessing as mp, os, signal
+        import watchtower
+
+        def init():
+            if {where!r} == "initializer":
+                logging.getLogger("pool").addHandler(
+                    watchtower.CloudWatchLogHandler(log_group_name={group!r})
+                )
+
+        def task(n):
+            logging.getLogger("pool").info("task %d", n)
+            return n
+
+        if __name__ == "__main__":
+            logging.getLogger("pool").setLevel(logging.INFO)
+            logging.getLogger("pool").propagate = False
+            if {where!r} == "parent":
+                logging.getLogger("pool").addHandler(
+                    watchtower.CloudWatchLogHandler(log_group_name={group!r})
+                )
+            with mp.get_context("fork").Pool(2, initializer=init) as pool:
+                assert pool.map(task, range(100), chunksize=5) == list(range(100))
+                workers = list(pool._pool)
+            for w in workers:
+                w.join(10)
+            print("EXITCODES", sorted({{w.exitcode for w in workers}}))
+        """,
+        cwd=tmp_path,
+    )
+    assert f"EXITCODES [{-15}]" in proc.stdout  # -SIGTERM
+    tasks = sorted(int(m.split()[1]) for m in all_messages(group) if m.startswith("task"))
+    assert tasks == list(range(100))
+
+
+def test_sigterm_with_an_application_handler_is_left_alone(moto, group, tmp_path):
+    """An application that handles SIGTERM itself keeps its handler."""
+    proc = run_python(
+        f"""
+        import logging, os, signal
+        import watchtower
+        signal.signal(signal.SIGTERM, lambda *a: print("APP HANDLER", flush=True))
+        logging.getLogger("t").addHandler(watchtower.CloudWatchLogHandler(log_group_name={group!r}))
+        os.kill(os.getpid(), signal.SIGTERM)
+        print("STILL RUNNING")
+        """,
+        cwd=tmp_path,
+    )
+    assert "APP HANDLER" in proc.stdout and "STILL RUNNING" in proc.stdout

@@ -296,6 +296,44 @@ class CloudWatchLogFormatter(logging.Formatter):
 _handlers: "weakref.WeakSet[CloudWatchLogHandler]" = weakref.WeakSet()
 
 
+_sigterm_pid = None
+
+
+def _install_sigterm_flush():
+    """Delivers what the handlers hold when the process is stopped with SIGTERM, then lets the
+    signal do what it did: only where SIGTERM still has its default action (the process
+    dies), set from the main thread. The handler flushes every handler of this process, puts
+    the default action back and raises the signal again, so the process still ends by SIGTERM.
+    A program (or server) that installs its own SIGTERM handler replaces this one; servers that
+    restore the previous handler and re-raise the signal (uvicorn) get the delivery too."""
+    global _sigterm_pid
+    if not CloudWatchLogHandler.FLUSH_ON_SIGTERM or _sigterm_pid == os.getpid():
+        return
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not the main interpreter, or no SIGTERM here
+        return
+    _sigterm_pid = os.getpid()
+
+
+def _on_sigterm(signum, frame):
+    import signal
+
+    signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    for handler in list(_handlers):
+        try:
+            handler.flush()
+        except Exception:
+            pass
+    signal.raise_signal(signum)
+
+
 def _after_fork_in_child():
     for handler in list(_handlers):
         handler._reset_after_fork()
@@ -378,6 +416,9 @@ class CloudWatchLogHandler(logging.Handler):
     #: timeout, records that find the queue full are dropped at once for 10 s, so that an
     #: unreachable service cannot slow the program down (watchtower-rs).
     QUEUE_FULL_TIMEOUT = 1.0
+    #: Deliver what is queued when the process gets SIGTERM and SIGTERM has its default action
+    #: (the process then still ends by SIGTERM); see _install_sigterm_flush (watchtower-rs).
+    FLUSH_ON_SIGTERM = True
     #: How long the constructor waits for the log group to be created (watchtower-rs).
     SETUP_TIMEOUT = 60
 
@@ -587,6 +628,7 @@ class CloudWatchLogHandler(logging.Handler):
         self._streams_in_python = core.stream_names_in_python
         self._core_pid = os.getpid()
         self._flush_at_multiprocessing_exit()
+        _install_sigterm_flush()
         return core
 
     def _setup_log_group_with_client(self, tags_valid: bool):
