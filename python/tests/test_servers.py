@@ -1,0 +1,77 @@
+"""Under real servers (installed from scripts/requirements-test.txt): gunicorn's sync and
+gthread workers, with and without --preload, stopped with SIGTERM. Every record of every
+request arrives, once."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from conftest import all_messages
+
+pytest.importorskip("gunicorn")
+
+APP = """
+import logging, os
+import watchtower
+
+logger = logging.getLogger("app")
+logger.setLevel(logging.INFO)
+logger.propagate = False
+logger.addHandler(watchtower.CloudWatchLogHandler(log_group_name=os.environ["WT_GROUP"],
+                                                  log_stream_name="{process_id}"))
+
+
+def app(environ, start_response):
+    n = environ["PATH_INFO"].strip("/")
+    logger.info("request %s", n)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(os.getpid()).encode()]
+"""
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("preload", [False, True], ids=["no-preload", "preload"])
+@pytest.mark.parametrize("worker", ["sync", "gthread"])
+def test_gunicorn_sigterm_delivers_every_request(moto, group, tmp_path, worker, preload):
+    (tmp_path / "wsgi_app.py").write_text(APP)
+    port = _free_port()
+    args = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", worker]
+    args += ["--bind", f"127.0.0.1:{port}", "--graceful-timeout", "20", "--log-level", "warning"]
+    if worker == "gthread":
+        args += ["--threads", "4"]
+    if preload:
+        args.append("--preload")
+    env = dict(os.environ, WT_GROUP=group)
+    server = subprocess.Popen(
+        [*args, "wsgi_app:app"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        pids = set()
+        for n in range(40):
+            for _ in range(200):
+                try:
+                    url = f"http://127.0.0.1:{port}/{n}"
+                    pids.add(urllib.request.urlopen(url, timeout=10).read().decode())
+                    break
+                except OSError:  # not listening yet
+                    if server.poll() is not None:
+                        raise
+                    time.sleep(0.05)  # polling for the port to open: nothing to wait on
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert "Traceback" not in err, err
+    records = sorted(int(m.split()[1]) for m in all_messages(group))
+    assert records == list(range(40))
