@@ -67,7 +67,9 @@ def test_a_message_larger_than_max_batch_size_is_sent_whole(moto, group, logger,
     logger.info(large)
     logger.info("small 2")
     handler.flush()
-    assert all_messages(group) == ["small 1", large, "small 2"]
+    # (Three batches, logged in the same millisecond or two: the service's order of events
+    # with equal timestamps is not the logging order.)
+    assert sorted(all_messages(group)) == sorted(["small 1", large, "small 2"])
     stats = handler.stats()
     assert stats["truncated"] == 0 and stats["batches"] >= 2
     assert not [w for w in recwarn if "truncated" in str(w.message)]
