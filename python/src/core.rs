@@ -19,11 +19,12 @@ use pyo3::types::PyDict;
 use watchtower_logs::sdk::SharedCredentialsProvider;
 use watchtower_logs::{
     AwsSettings, Config, ConfigError, DropReason, FlushError, Handle, LogOutcome, OverflowPolicy,
-    Record, RetryPolicy, Stats, WorkerGuard,
+    Record, RetryPolicy, WorkerGuard,
 };
 
 use crate::credentials::{CredentialsBroker, PythonCredentials};
 use crate::sink::BackgroundSink;
+use crate::stats::stats_dict;
 use crate::text::utf8;
 use crate::WatchtowerError;
 
@@ -339,34 +340,6 @@ impl Core {
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         stats_dict(py, &self.live.handle.stats())
     }
-}
-
-/// The counters of a handler that has not started its worker yet (all zero).
-#[pyfunction]
-pub(crate) fn empty_stats(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    stats_dict(py, &Stats::default())
-}
-
-fn stats_dict<'py>(py: Python<'py>, s: &Stats) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("records", s.records)?;
-    d.set_item("events", s.events)?;
-    d.set_item("delivered", s.delivered)?;
-    d.set_item("batches", s.batches)?;
-    d.set_item("bytes", s.bytes)?;
-    d.set_item("retries", s.retries)?;
-    d.set_item("truncated", s.truncated)?;
-    d.set_item("split", s.split)?;
-    d.set_item("queued_events", s.queued_events)?;
-    d.set_item("queued_bytes", s.queued_bytes)?;
-    d.set_item("evicted", s.evicted)?;
-    let dropped = PyDict::new(py);
-    for reason in DropReason::ALL {
-        dropped.set_item(reason.as_str(), s.dropped.get(reason))?;
-    }
-    d.set_item("dropped", dropped)?;
-    d.set_item("dropped_total", s.dropped.total())?;
-    Ok(d)
 }
 
 impl Core {

@@ -14,6 +14,7 @@ mod credentials;
 mod json;
 mod profile;
 mod sink;
+mod stats;
 mod text;
 
 pyo3::create_exception!(
@@ -56,8 +57,6 @@ fn mark_worker_thread() {
 #[pymodule(gil_used = true)]
 mod _watchtower {
     #[pymodule_export]
-    use super::core::empty_stats;
-    #[pymodule_export]
     use super::core::Core;
     #[pymodule_export]
     use super::credentials::CredentialsBroker;
@@ -69,6 +68,8 @@ mod _watchtower {
     use super::json::dumps_fast;
     #[pymodule_export]
     use super::mark_worker_thread;
+    #[pymodule_export]
+    use super::stats::empty_stats;
     #[pymodule_export]
     use super::WatchtowerError;
     #[pymodule_export]
