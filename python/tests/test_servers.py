@@ -1,7 +1,8 @@
 """Under real servers (installed from scripts/requirements-test.txt): gunicorn's sync and
-gthread workers, with and without --preload, stopped with SIGTERM. Every record of every
-request arrives, once."""
+gthread workers, with and without --preload, and uvicorn, stopped with SIGTERM. Every record
+of every request arrives, once."""
 
+import json
 import os
 import signal
 import socket
@@ -40,6 +41,18 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _get(server, url):
+    """GETs url, retrying while the server is not listening yet."""
+    for _ in range(400):
+        try:
+            return urllib.request.urlopen(url, timeout=10).read()
+        except OSError:  # not listening yet
+            if server.poll() is not None:
+                raise
+            time.sleep(0.05)  # polling for the port to open: nothing to wait on
+    raise AssertionError(f"{url} did not answer")
+
+
 @pytest.mark.parametrize("preload", [False, True], ids=["no-preload", "preload"])
 @pytest.mark.parametrize("worker", ["sync", "gthread"])
 def test_gunicorn_sigterm_delivers_every_request(moto, group, tmp_path, worker, preload):
@@ -56,17 +69,8 @@ def test_gunicorn_sigterm_delivers_every_request(moto, group, tmp_path, worker, 
         [*args, "wsgi_app:app"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
     )
     try:
-        pids = set()
         for n in range(40):
-            for _ in range(200):
-                try:
-                    url = f"http://127.0.0.1:{port}/{n}"
-                    pids.add(urllib.request.urlopen(url, timeout=10).read().decode())
-                    break
-                except OSError:  # not listening yet
-                    if server.poll() is not None:
-                        raise
-                    time.sleep(0.05)  # polling for the port to open: nothing to wait on
+            _get(server, f"http://127.0.0.1:{port}/{n}")
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=60)
     finally:
@@ -75,3 +79,63 @@ def test_gunicorn_sigterm_delivers_every_request(moto, group, tmp_path, worker, 
     assert "Traceback" not in err, err
     records = sorted(int(m.split()[1]) for m in all_messages(group))
     assert records == list(range(40))
+
+
+ASGI_APP = """
+import logging
+
+logger = logging.getLogger("app")
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    logger.info("request %s", scope["path"].strip("/"))
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+"""
+
+
+def test_uvicorn_sigterm_delivers_every_request(moto, group, tmp_path):
+    """uvicorn re-raises SIGTERM after its graceful shutdown, so atexit never runs (3.4 loses
+    everything). With the handler configured by --log-config (before uvicorn takes the
+    signals), uvicorn restores the handler's SIGTERM hook and re-raises into it: every record
+    arrives, and the process still ends by SIGTERM."""
+    pytest.importorskip("uvicorn")
+    (tmp_path / "asgi_app.py").write_text(ASGI_APP)
+    (tmp_path / "log.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "disable_existing_loggers": False,
+                "handlers": {
+                    "cw": {
+                        "class": "watchtower.CloudWatchLogHandler",
+                        "log_group_name": group,
+                        "log_stream_name": "uvicorn",
+                    }
+                },
+                "loggers": {"app": {"handlers": ["cw"], "level": "INFO", "propagate": False}},
+            }
+        )
+    )
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--port", str(port), "--log-config", "log.json"]
+        + ["--log-level", "warning", "asgi_app:app"],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for n in range(30):
+            _get(server, f"http://127.0.0.1:{port}/{n}")
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == -signal.SIGTERM, err
+    assert "Traceback" not in err, err
+    records = sorted(int(m.split()[1]) for m in all_messages(group))
+    assert records == list(range(30))
