@@ -116,6 +116,8 @@ class Core:
         max_queue_bytes: int = ...,
         queue_full_timeout: float = 1.0,
         shutdown_timeout: float = 30.0,
+        max_retry_time: Optional[float] = None,
+        request_timeout: Optional[float] = None,
     ) -> Self: ...
     def setup_log_group(self, timeout: float) -> None:
         """Creates the log group (if configured) and sets its retention now (GIL released);
