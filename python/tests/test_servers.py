@@ -1,5 +1,6 @@
 """Under real servers (installed from scripts/requirements-test.txt): gunicorn's sync and
-gthread workers, with and without --preload, and uvicorn, stopped with SIGTERM. Every record
+gthread workers, with and without --preload, --max-requests and a SIGHUP reload, and uvicorn,
+stopped with SIGTERM. Every record
 of every request arrives, once."""
 
 import json
@@ -12,7 +13,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import all_messages
+from conftest import all_messages, events_by_stream
 
 pytest.importorskip("gunicorn")
 
@@ -94,6 +95,36 @@ async def app(scope, receive, send):
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"ok"})
 """
+
+
+def test_gunicorn_max_requests_and_sighup_reload_deliver_every_request(moto, group, tmp_path):
+    """Workers recycled by --max-requests and replaced by a SIGHUP reload exit gracefully:
+    each delivers its records before it goes."""
+    (tmp_path / "wsgi_app.py").write_text(APP)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--max-requests", "7"]
+        + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi_app:app"],
+        cwd=tmp_path,
+        env=dict(os.environ, WT_GROUP=group),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for n in range(20):
+            _get(server, f"http://127.0.0.1:{port}/{n}")
+        server.send_signal(signal.SIGHUP)
+        for n in range(20, 40):
+            _get(server, f"http://127.0.0.1:{port}/{n}")
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert "Traceback" not in err, err
+    records = sorted(int(m.split()[1]) for m in all_messages(group))
+    assert records == list(range(40))
+    assert len(events_by_stream(group)) > 2  # recycled and reloaded workers had streams too
 
 
 def test_uvicorn_sigterm_delivers_every_request(moto, group, tmp_path):
