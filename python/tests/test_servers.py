@@ -1,7 +1,6 @@
 """Under real servers (installed from scripts/requirements-test.txt): gunicorn's sync and
 gthread workers, with and without --preload, --max-requests and a SIGHUP reload, and uvicorn,
-stopped with SIGTERM. Every record
-of every request arrives, once."""
+stopped with SIGTERM. Every record of every request arrives, once."""
 
 import json
 import os
