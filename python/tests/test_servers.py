@@ -1,6 +1,6 @@
 """Under real servers (installed from scripts/requirements-test.txt): gunicorn's sync and
-gthread workers, with and without --preload, --max-requests and a SIGHUP reload, and uvicorn,
-stopped with SIGTERM. Every record of every request arrives, once."""
+gthread workers, with and without --preload, --max-requests and a SIGHUP reload, uvicorn, and
+Django's runserver, stopped with SIGTERM. Every record of every request arrives, once."""
 
 import json
 import os
@@ -169,3 +169,76 @@ def test_uvicorn_sigterm_delivers_every_request(moto, group, tmp_path):
     assert "Traceback" not in err, err
     records = sorted(int(m.split()[1]) for m in all_messages(group))
     assert records == list(range(30))
+
+
+DJANGO_PROJECT = """
+import os
+
+SECRET_KEY = "test"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1"]
+ROOT_URLCONF = "urls"
+INSTALLED_APPS = []
+MIDDLEWARE = []
+DATABASES = {}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "DEBUG", "handlers": ["watchtower"]},
+    "handlers": {
+        "watchtower": {
+            "class": "watchtower.CloudWatchLogHandler",
+            "log_group_name": os.environ["WT_GROUP"],
+            "log_stream_name": "{logger_name}",
+            "level": "DEBUG",
+        }
+    },
+    # The django loggers propagate to root (3.4's documentation warns that this deadlocks
+    # under runserver).
+    "loggers": {"django": {"level": "DEBUG", "propagate": True}},
+}
+"""
+
+DJANGO_URLS = """
+import logging
+from django.http import HttpResponse
+from django.urls import path
+
+
+def index(request, n):
+    logging.getLogger("app").info("request %d", n)
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("<int:n>", index)]
+"""
+
+
+def test_django_runserver_with_django_loggers_propagating(moto, group, tmp_path):
+    """`manage.py runserver` (threaded, no autoreload) with the django loggers propagating to
+    the root's watchtower handler: no deadlock, and every request's records arrive after
+    SIGTERM (the app's own and django.server's access log)."""
+    pytest.importorskip("django")
+    (tmp_path / "settings.py").write_text(DJANGO_PROJECT)
+    (tmp_path / "urls.py").write_text(DJANGO_URLS)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "django", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=tmp_path,
+        env=dict(os.environ, WT_GROUP=group, DJANGO_SETTINGS_MODULE="settings", PYTHONPATH="."),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for n in range(20):
+            _get(server, f"http://127.0.0.1:{port}/{n}")
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert "Traceback" not in err, err
+    by_stream = events_by_stream(group)
+    assert sorted(int(m.split()[1]) for m in by_stream["app"]) == list(range(20))
+    access = [m for m in by_stream["django.server"] if '"GET /' in m]
+    assert len(access) == 20
