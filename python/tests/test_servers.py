@@ -1,5 +1,5 @@
-"""Under real servers (installed from scripts/requirements-test.txt): gunicorn's sync and
-gthread workers, with and without --preload, --max-requests and a SIGHUP reload, uvicorn, and
+"""Under real servers (installed from scripts/requirements-test.txt): gunicorn's sync,
+gthread and gevent workers, with and without --preload, --max-requests and a SIGHUP reload, uvicorn, and
 Django's runserver, stopped with SIGTERM. Every record of every request arrives, once."""
 
 import json
@@ -54,8 +54,10 @@ def _get(server, url):
 
 
 @pytest.mark.parametrize("preload", [False, True], ids=["no-preload", "preload"])
-@pytest.mark.parametrize("worker", ["sync", "gthread"])
+@pytest.mark.parametrize("worker", ["sync", "gthread", "gevent"])
 def test_gunicorn_sigterm_delivers_every_request(moto, group, tmp_path, worker, preload):
+    if worker == "gevent":
+        pytest.importorskip("gevent")  # monkey-patched threads; the core's worker is an OS thread
     (tmp_path / "wsgi_app.py").write_text(APP)
     port = _free_port()
     args = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", worker]
