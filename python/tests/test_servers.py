@@ -1,6 +1,7 @@
 """Under real servers (installed from scripts/requirements-test.txt): gunicorn's sync,
-gthread and gevent workers, with and without --preload, --max-requests and a SIGHUP reload, uvicorn, and
-Django's runserver, stopped with SIGTERM. Every record of every request arrives, once."""
+gthread and gevent workers, with and without --preload, --max-requests and a SIGHUP reload,
+uvicorn, and Django's runserver, stopped with SIGTERM. Every record of every request arrives,
+once."""
 
 import json
 import os
