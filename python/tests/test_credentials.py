@@ -42,14 +42,25 @@ def _account_messages(group, access_key, secret, token=None, region=REGION):
     return [e["message"] for e in events]
 
 
-def _role_messages(group):
-    """The group's messages in the role's account (moto keeps one backend per account)."""
+def _role_client():
+    """A logs client in the role's account (moto keeps one backend per account)."""
     sts = boto3.client("sts")
     creds = sts.assume_role(
         RoleArn=f"arn:aws:iam::{ROLE_ACCOUNT}:role/reader", RoleSessionName="reader"
+    )["Credentials"]
+    return boto3.client(
+        "logs",
+        region_name=REGION,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
     )
-    c = creds["Credentials"]
-    return _account_messages(group, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+
+def _role_messages(group, prefix=""):
+    """The group's messages in the role's account that start with prefix."""
+    events = _role_client().filter_log_events(logGroupName=group)["events"]
+    return [e["message"] for e in events if e["message"].startswith(prefix)]
 
 
 def test_assumed_role_client_under_dictconfig_does_not_block(moto, group, tmp_path):
@@ -237,3 +248,57 @@ def test_unknown_profile_raises_at_construction(moto, group, tmp_path, monkeypat
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     with pytest.raises(watchtower.WatchtowerError, match="nope"):
         watchtower.CloudWatchLogHandler(log_group_name=group, boto3_profile_name="nope")
+
+
+def test_assumed_role_client_reconfigured_by_dictconfig_does_not_block(moto, group, tmp_path):
+    """dictConfig applied again closes the old handler while it holds the logging module lock;
+    the old handler's first send (credentials fetched lazily through STS, botocore logging
+    meanwhile) must not stall the reconfiguration, and its records still arrive."""
+    config = _assumed_role_config(tmp_path, moto)
+    _role_client().create_log_group(logGroupName=group)
+    proc = run_python(
+        f"""
+        import logging, logging.config, time
+        import boto3
+
+        def config(stream):
+            client = boto3.session.Session(profile_name="role").client("logs")
+            return {{
+                "version": 1,
+                "disable_existing_loggers": False,
+                "root": {{"level": "DEBUG", "handlers": ["watchtower"]}},
+                "handlers": {{
+                    "watchtower": {{
+                        "class": "watchtower.CloudWatchLogHandler",
+                        "boto3_client": client,
+                        "log_group_name": {group!r},
+                        "log_stream_name": stream,
+                        "create_log_group": False,
+                        "level": "DEBUG",
+                    }}
+                }},
+            }}
+
+        logging.config.dictConfig(config("first"))
+        # The group exists: the constructor made no call, so the worker's first send is the
+        # first use of the client's credentials (fetched from STS, botocore logging).
+        for i in range(5):
+            logging.getLogger("app").info("first %d", i)
+        start = time.monotonic()
+        logging.config.dictConfig(config("second"))
+        print("RECONFIGURED_IN", time.monotonic() - start)
+        logging.getLogger("app").info("second")
+        """,
+        cwd=tmp_path,
+        env={
+            "AWS_CONFIG_FILE": str(config),
+            "AWS_ACCESS_KEY_ID": None,
+            "AWS_SECRET_ACCESS_KEY": None,
+        },
+        timeout=90,
+    )
+    reconfigured_in = float(proc.stdout.split("RECONFIGURED_IN")[1].split()[0])
+    assert reconfigured_in < 10, proc.stdout + proc.stderr
+    assert "Fatal Python error" not in proc.stderr
+    got = sorted(_role_messages(group, "first") + _role_messages(group, "second"))
+    assert got == sorted([f"first {i}" for i in range(5)] + ["second"])

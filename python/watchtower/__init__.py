@@ -157,6 +157,16 @@ def _is_test_double(client: Any) -> bool:
     return bool(getattr(getattr(moto, "botocore_stubber", None), "enabled", False))
 
 
+def _holds_logging_lock() -> bool:
+    """Whether this thread holds the logging module's lock (dictConfig holds it while it closes
+    the old handlers and builds the new ones)."""
+    is_owned = getattr(getattr(logging, "_lock", None), "_is_owned", None)
+    try:
+        return bool(is_owned()) if is_owned is not None else False
+    except Exception:
+        return False
+
+
 class _CredentialsThread:
     """Answers the core's credential requests for a ``boto3_client`` on a Python daemon thread.
 
@@ -790,7 +800,13 @@ class CloudWatchLogHandler(logging.Handler):
         self._submit_pending()
         core = self._core
         if core is not None:
-            core.flush(self.FLUSH_TIMEOUT)
+            # Waiting for the worker while holding the logging lock could wait for the
+            # credentials thread, which may need that lock for botocore's log calls: then only
+            # send now, without waiting.
+            core.flush(0 if self._must_not_wait() else self.FLUSH_TIMEOUT)
+
+    def _must_not_wait(self):
+        return self.__dict__.get("_credentials") is not None and _holds_logging_lock()
 
     def close(self):
         """
@@ -805,12 +821,22 @@ class CloudWatchLogHandler(logging.Handler):
         self._submit_pending()
         core = self._core
         if core is not None and self.use_queues:
-            if not core.shutdown(self.FLUSH_TIMEOUT):
-                warnings.warn(_TIMED_OUT, WatchtowerWarning, stacklevel=1)
-            credentials = self.__dict__.get("_credentials")
-            if credentials is not None:
-                credentials.close()
+            if self._must_not_wait():
+                # Closed under the logging lock (dictConfig reconfiguring): deliver from a
+                # thread of its own, which the interpreter waits for at exit (see flush()).
+                threading.Thread(
+                    target=self._shutdown_core, args=(core,), name="watchtower-close"
+                ).start()
+            else:
+                self._shutdown_core(core)
         super().close()
+
+    def _shutdown_core(self, core):
+        if not core.shutdown(self.FLUSH_TIMEOUT):
+            warnings.warn(_TIMED_OUT, WatchtowerWarning, stacklevel=1)
+        credentials = self.__dict__.get("_credentials")
+        if credentials is not None:
+            credentials.close()
 
     def stats(self) -> "Stats":
         """The core's counters: ``records`` logged, ``events`` queued, ``delivered``,
