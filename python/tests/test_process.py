@@ -279,7 +279,10 @@ def test_pool_context_manager_terminate_delivers(moto, group, tmp_path, where):
         """,
         cwd=tmp_path,
     )
-    assert f"EXITCODES [{-15}]" in proc.stdout  # -SIGTERM
+    # Terminated workers still end by SIGTERM (-15); one that had already left its loop when
+    # the pool was terminated (seen on 3.13) exits normally.
+    codes = proc.stdout.split("EXITCODES")[1].strip().strip("[]").split(", ")
+    assert "-15" in codes and set(codes) <= {"-15", "0"}, proc.stdout
     tasks = sorted(int(m.split()[1]) for m in all_messages(group) if m.startswith("task"))
     assert tasks == list(range(100))
 
