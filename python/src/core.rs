@@ -19,11 +19,12 @@ use pyo3::types::PyDict;
 use watchtower_logs::sdk::SharedCredentialsProvider;
 use watchtower_logs::{
     AwsSettings, Config, ConfigError, DropReason, FlushError, Handle, LogOutcome, OverflowPolicy,
-    Record, Stats, WorkerGuard,
+    Record, RetryPolicy, WorkerGuard,
 };
 
-use crate::credentials::PythonCredentials;
+use crate::credentials::{CredentialsBroker, PythonCredentials};
 use crate::sink::BackgroundSink;
+use crate::stats::stats_dict;
 use crate::text::utf8;
 use crate::WatchtowerError;
 
@@ -131,6 +132,8 @@ impl Core {
         max_queue_bytes = 64 * 1024 * 1024,
         queue_full_timeout = 1.0,
         shutdown_timeout = 30.0,
+        max_retry_time = None,
+        request_timeout = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -150,25 +153,37 @@ impl Core {
         region: Option<String>,
         endpoint_url: Option<String>,
         profile_name: Option<String>,
-        credentials: Option<Py<PyAny>>,
+        credentials: Option<PyRef<'_, CredentialsBroker>>,
         max_queue_bytes: usize,
         queue_full_timeout: f64,
         shutdown_timeout: f64,
+        max_retry_time: Option<f64>,
+        request_timeout: Option<f64>,
     ) -> PyResult<Self> {
         let mut aws = AwsSettings::new();
+        if let Some(profile) = profile_name {
+            let provider = py
+                .detach(|| crate::profile::credentials(&profile, region.as_deref()))
+                .map_err(WatchtowerError::new_err)?;
+            aws = aws.profile_name(profile).credentials_provider(provider);
+        }
         if let Some(region) = region {
             aws = aws.region(region);
         }
         if let Some(url) = endpoint_url {
             aws = aws.endpoint_url(url);
         }
-        if let Some(profile) = profile_name {
-            aws = aws.profile_name(profile);
-        }
-        if let Some(callback) = credentials {
+        if let Some(broker) = credentials {
             aws = aws.credentials_provider(SharedCredentialsProvider::new(PythonCredentials::new(
-                callback,
+                &broker,
             )));
+        }
+        let mut retry = RetryPolicy::default();
+        if let Some(limit) = max_retry_time {
+            retry.max_elapsed = seconds(limit);
+        }
+        if let Some(timeout) = request_timeout {
+            retry.attempt_timeout = seconds(timeout);
         }
         let mut builder = Config::builder()
             .log_group_name(log_group_name)
@@ -177,6 +192,9 @@ impl Core {
             .max_batch_size(max_batch_size)
             .max_batch_count(max_batch_count)
             .max_message_size(max_message_size)
+            // A message larger than max_batch_size is sent alone, as in 3.4 (not truncated).
+            .large_events_alone(true)
+            .retry(retry)
             .create_log_group(create_log_group)
             .create_log_stream(create_log_stream)
             .log_group_tags(log_group_tags)
@@ -252,7 +270,7 @@ impl Core {
         logger_name: &Bound<'_, PyAny>,
         thread_name: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u8> {
-        if watchtower_logs::is_worker_thread() {
+        if crate::is_worker_thread() {
             return Ok(IGNORED);
         }
         let message = utf8(message)?;
@@ -284,7 +302,7 @@ impl Core {
         message: &Bound<'_, PyAny>,
         timestamp_ms: i64,
     ) -> PyResult<u8> {
-        if watchtower_logs::is_worker_thread() {
+        if crate::is_worker_thread() {
             return Ok(IGNORED);
         }
         let record = Record::new(utf8(message)?).timestamp_millis(timestamp_ms);
@@ -322,34 +340,6 @@ impl Core {
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         stats_dict(py, &self.live.handle.stats())
     }
-}
-
-/// The counters of a handler that has not started its worker yet (all zero).
-#[pyfunction]
-pub(crate) fn empty_stats(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    stats_dict(py, &Stats::default())
-}
-
-fn stats_dict<'py>(py: Python<'py>, s: &Stats) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("records", s.records)?;
-    d.set_item("events", s.events)?;
-    d.set_item("delivered", s.delivered)?;
-    d.set_item("batches", s.batches)?;
-    d.set_item("bytes", s.bytes)?;
-    d.set_item("retries", s.retries)?;
-    d.set_item("truncated", s.truncated)?;
-    d.set_item("split", s.split)?;
-    d.set_item("queued_events", s.queued_events)?;
-    d.set_item("queued_bytes", s.queued_bytes)?;
-    d.set_item("evicted", s.evicted)?;
-    let dropped = PyDict::new(py);
-    for reason in DropReason::ALL {
-        dropped.set_item(reason.as_str(), s.dropped.get(reason))?;
-    }
-    d.set_item("dropped", dropped)?;
-    d.set_item("dropped_total", s.dropped.total())?;
-    Ok(d)
 }
 
 impl Core {

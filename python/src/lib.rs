@@ -12,7 +12,9 @@ use pyo3::prelude::*;
 mod core;
 mod credentials;
 mod json;
+mod profile;
 mod sink;
+mod stats;
 mod text;
 
 pyo3::create_exception!(
@@ -29,23 +31,45 @@ pyo3::create_exception!(
     "Default warning class for the watchtower module."
 );
 
-/// Whether the calling thread is one of a watchtower worker's threads (where the boto3
-/// credentials callback runs). Records logged there are not shipped, to avoid feedback loops.
-#[pyfunction]
-fn is_worker_thread() -> bool {
-    watchtower_logs::is_worker_thread()
+std::thread_local! {
+    /// Set on the Python thread that answers credential requests (`mark_worker_thread`).
+    static MARKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-#[pymodule(gil_used = false)]
+/// Whether the calling thread is one of a watchtower worker's threads, or the Python thread
+/// that runs the boto3 credentials callback. Records logged there (botocore's own) are not
+/// shipped, to avoid feedback loops.
+#[pyfunction]
+pub(crate) fn is_worker_thread() -> bool {
+    MARKED.with(std::cell::Cell::get) || watchtower_logs::is_worker_thread()
+}
+
+/// Marks the calling thread as a watchtower thread (see `is_worker_thread`).
+#[pyfunction]
+fn mark_worker_thread() {
+    MARKED.with(|m| m.set(true));
+}
+
+// `gil_used = true`: on a free-threaded CPython the interpreter enables the GIL when this
+// module is imported. `dumps_fast` walks dicts and lists through borrowed references, which is
+// sound only while the GIL keeps other threads from mutating them (audit before declaring
+// `false`).
+#[pymodule(gil_used = true)]
 mod _watchtower {
     #[pymodule_export]
-    use super::core::empty_stats;
-    #[pymodule_export]
     use super::core::Core;
+    #[pymodule_export]
+    use super::credentials::CredentialsBroker;
+    #[pymodule_export]
+    use super::credentials::CredentialsRequest;
     #[pymodule_export]
     use super::is_worker_thread;
     #[pymodule_export]
     use super::json::dumps_fast;
+    #[pymodule_export]
+    use super::mark_worker_thread;
+    #[pymodule_export]
+    use super::stats::empty_stats;
     #[pymodule_export]
     use super::WatchtowerError;
     #[pymodule_export]

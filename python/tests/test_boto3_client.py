@@ -51,16 +51,17 @@ def test_refreshing_credentials_are_refreshed(moto, group, logger):
     client._request_signer._credentials = RefreshableCredentials.create_from_metadata(
         metadata=refresh(), refresh_using=refresh, method="test-assume-role"
     )
+    handler = CloudWatchLogHandler(log_group_name=group, boto3_client=client)
+    # (The constructor creates the group through the client, in this thread, as 3.4 does.)
     refreshes.clear()
     threads.clear()
-    handler = CloudWatchLogHandler(log_group_name=group, boto3_client=client)
     logger.addHandler(handler)
     for i in range(3):
         logger.info("batch %d", i)
         handler.flush()
     assert all_messages(group) == ["batch 0", "batch 1", "batch 2"]
     assert len(refreshes) >= 3
-    assert threading.current_thread().name not in threads  # called from the core's threads
+    assert threads == {"watchtower-credentials"}  # the handler's credentials thread
     handler.close()
 
 

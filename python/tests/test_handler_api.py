@@ -40,14 +40,25 @@ SIGNATURE_3_4 = [
 ]
 
 
+# watchtower-rs's additions: keyword-only, between *args and **kwargs.
+KEYWORD_ONLY = [
+    ("region_name", None),
+    ("endpoint_url", None),
+    ("max_retry_time", None),
+    ("request_timeout", None),
+    ("json_extra_fields", False),
+]
+
+
 def test_constructor_signature_is_3_4s():
     params = list(inspect.signature(CloudWatchLogHandler.__init__).parameters.values())[1:]
-    named = [(p.name, p.default) for p in params[:-2]]
-    assert named == SIGNATURE_3_4
-    assert [(p.name, p.kind) for p in params[-2:]] == [
-        ("args", inspect.Parameter.VAR_POSITIONAL),
-        ("kwargs", inspect.Parameter.VAR_KEYWORD),
-    ]
+    positional = [p for p in params if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    assert [(p.name, p.default) for p in positional] == SIGNATURE_3_4
+    rest = params[len(positional) :]
+    assert (rest[0].name, rest[0].kind) == ("args", inspect.Parameter.VAR_POSITIONAL)
+    assert (rest[-1].name, rest[-1].kind) == ("kwargs", inspect.Parameter.VAR_KEYWORD)
+    assert [(p.name, p.default) for p in rest[1:-1]] == KEYWORD_ONLY
+    assert all(p.kind == inspect.Parameter.KEYWORD_ONLY for p in rest[1:-1])
     assert DEFAULT_LOG_STREAM_NAME == SIGNATURE_3_4[1][1]
 
 
@@ -57,6 +68,8 @@ def test_formatter_signature_is_3_4s():
         ("args", inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.empty),
         ("json_serialize_default", inspect.Parameter.KEYWORD_ONLY, None),
         ("add_log_record_attrs", inspect.Parameter.KEYWORD_ONLY, None),
+        # watchtower-rs: extra= fields as JSON keys (json_extra_fields of the handler)
+        ("add_extra_fields", inspect.Parameter.KEYWORD_ONLY, False),
         ("kwargs", inspect.Parameter.VAR_KEYWORD, inspect.Parameter.empty),
     ]
     assert CloudWatchLogFormatter.add_log_record_attrs == ()
@@ -266,10 +279,17 @@ def test_levels_filters_and_set_formatter(make_handler, logger, group):
     ]
 
 
-def test_get_message_errors_propagate_like_3_4(make_handler, logger):
-    logger.addHandler(make_handler())
-    with pytest.raises(TypeError):
-        logger.error("%d", "x")
+def test_bad_format_arguments_go_to_handle_error(make_handler, logger, capsys):
+    """3.4 raised TypeError into the application; a handler reports it through handleError,
+    as the standard library's handlers do, and goes on."""
+    handler = make_handler()
+    logger.addHandler(handler)
+    logger.error("%d", "x")
+    err = capsys.readouterr().err
+    assert "--- Logging error ---" in err and "TypeError" in err
+    logger.error("%d", 1)
+    handler.flush()
+    assert handler.stats()["delivered"] == 1
 
 
 def test_other_emit_errors_go_to_handle_error(make_handler, logger, monkeypatch, capsys):

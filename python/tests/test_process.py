@@ -146,3 +146,158 @@ def test_multiprocessing_fork_children_deliver(moto, group, tmp_path, how):
     assert messages.count("parent") == 1
     tasks = sorted(m.split(" in ")[0] for m in messages if m.startswith("task"))
     assert tasks == sorted(f"task {n}" for n in range(3 if how == "process" else 6))
+
+
+CHILD_HANDLER_SCRIPT = """
+import logging, multiprocessing as mp, os, sys
+import watchtower
+
+GROUP = os.environ["WT_GROUP"]
+
+
+def init():
+    # The handler is created in the child (a Pool initializer, a Process target).
+    logger = logging.getLogger("child")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.addHandler(
+        watchtower.CloudWatchLogHandler(log_group_name=GROUP, log_stream_name="{process_id}")
+    )
+
+
+def task(n):
+    logging.getLogger("child").info("record %d", n)
+    return os.getpid()
+
+
+def target(numbers):
+    init()
+    for n in numbers:
+        task(n)
+
+
+if __name__ == "__main__":
+    method, kind = sys.argv[1], sys.argv[2]
+    ctx = mp.get_context(method)
+    if kind == "pool":
+        pool = ctx.Pool(2, initializer=init)
+        pids = set(pool.map(task, range(200), chunksize=10))
+        pool.close()
+        pool.join()
+    else:
+        procs = [ctx.Process(target=target, args=(range(i, 200, 4),)) for i in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+            assert p.exitcode == 0, p.exitcode
+        pids = {p.pid for p in procs}
+    print("PIDS", *sorted(pids))
+"""
+
+
+@pytest.mark.parametrize("kind", ["pool", "process"])
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_handler_created_in_a_multiprocessing_child_delivers(moto, group, tmp_path, method, kind):
+    """Every start method, the handler made in the child: all 200 records arrive, once each,
+    in the children's own {process_id} streams (fork and forkserver children leave through
+    os._exit: only multiprocessing's finalizers run there)."""
+    proc = run_python(
+        CHILD_HANDLER_SCRIPT, cwd=tmp_path, args=[method, kind], env={"WT_GROUP": group}
+    )
+    pids = set(proc.stdout.split("PIDS")[1].split())
+    by_stream = events_by_stream(group)
+    assert set(by_stream) <= pids
+    records = sorted(int(m.split()[1]) for msgs in by_stream.values() for m in msgs)
+    assert records == list(range(200))
+
+
+def test_dictconfig_applied_twice_new_handler_delivers(moto, group, tmp_path):
+    """Reconfiguration closes the old handler; the new one delivers, and no "Received message
+    after logging system shutdown" is raised for the live handler (3.4 issue #171)."""
+    proc = run_python(
+        f"""
+        import logging, logging.config, warnings
+        warnings.simplefilter("error")
+
+        def config(stream):
+            return {{
+                "version": 1,
+                "disable_existing_loggers": False,
+                "handlers": {{"cw": {{"class": "watchtower.CloudWatchLogHandler",
+                                      "log_group_name": {group!r},
+                                      "log_stream_name": stream}}}},
+                "root": {{"handlers": ["cw"], "level": "INFO"}},
+            }}
+
+        logging.config.dictConfig(config("first"))
+        logging.getLogger("app").info("one")
+        old = logging.getLogger().handlers[0]
+        logging.config.dictConfig(config("second"))
+        assert old.shutting_down
+        logging.getLogger("app").info("two")
+        print("STATS", logging.getLogger().handlers[0].stats()["dropped_total"])
+        """,
+        cwd=tmp_path,
+    )
+    assert "Received message after logging system shutdown" not in proc.stderr
+    assert events_by_stream(group) == {"first": ["one"], "second": ["two"]}
+
+
+@pytest.mark.parametrize("where", ["parent", "initializer"])
+def test_pool_context_manager_terminate_delivers(moto, group, tmp_path, where):
+    """Leaving `with Pool()` terminates the workers with SIGTERM (no atexit, no finalizers):
+    the records their tasks logged arrive, and the workers still end by SIGTERM."""
+    proc = run_python(
+        f"""
+        import logging, multiprocessing as mp, os, signal
+        import watchtower
+
+        def init():
+            if {where!r} == "initializer":
+                logging.getLogger("pool").addHandler(
+                    watchtower.CloudWatchLogHandler(log_group_name={group!r})
+                )
+
+        def task(n):
+            logging.getLogger("pool").info("task %d", n)
+            return n
+
+        if __name__ == "__main__":
+            logging.getLogger("pool").setLevel(logging.INFO)
+            logging.getLogger("pool").propagate = False
+            if {where!r} == "parent":
+                logging.getLogger("pool").addHandler(
+                    watchtower.CloudWatchLogHandler(log_group_name={group!r})
+                )
+            with mp.get_context("fork").Pool(2, initializer=init) as pool:
+                assert pool.map(task, range(100), chunksize=5) == list(range(100))
+                workers = list(pool._pool)
+            for w in workers:
+                w.join(10)
+            print("EXITCODES", sorted({{w.exitcode for w in workers}}))
+        """,
+        cwd=tmp_path,
+    )
+    # Terminated workers still end by SIGTERM (-15); one that had already left its loop when
+    # the pool was terminated (seen on 3.13) exits normally.
+    codes = proc.stdout.split("EXITCODES")[1].strip().strip("[]").split(", ")
+    assert "-15" in codes and set(codes) <= {"-15", "0"}, proc.stdout
+    tasks = sorted(int(m.split()[1]) for m in all_messages(group) if m.startswith("task"))
+    assert tasks == list(range(100))
+
+
+def test_sigterm_with_an_application_handler_is_left_alone(moto, group, tmp_path):
+    """An application that handles SIGTERM itself keeps its handler."""
+    proc = run_python(
+        f"""
+        import logging, os, signal
+        import watchtower
+        signal.signal(signal.SIGTERM, lambda *a: print("APP HANDLER", flush=True))
+        logging.getLogger("t").addHandler(watchtower.CloudWatchLogHandler(log_group_name={group!r}))
+        os.kill(os.getpid(), signal.SIGTERM)
+        print("STILL RUNNING")
+        """,
+        cwd=tmp_path,
+    )
+    assert "APP HANDLER" in proc.stdout and "STILL RUNNING" in proc.stdout

@@ -33,10 +33,13 @@ import weakref
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from operator import itemgetter
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Union
 
 from . import _watchtower
 from ._watchtower import WatchtowerError, WatchtowerWarning, __version__
+
+if TYPE_CHECKING:
+    from ._watchtower import Stats
 
 __all__ = [
     "DEFAULT_LOG_STREAM_NAME",
@@ -66,6 +69,12 @@ _OUTCOME_WARNINGS = {
 _is_worker_thread = _watchtower.is_worker_thread
 _dumps_fast = _watchtower.dumps_fast
 _PercentStyle = logging.PercentStyle
+# The attributes every LogRecord has (what is not one of these came from ``extra=``).
+_RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 _HANDLER_FORMAT = logging.Handler.format
 
 
@@ -107,7 +116,8 @@ def _seconds(value: Union[int, float, timedelta]) -> float:
 
 
 def _boto3_credentials(client: Any):
-    """The client's current credentials, for the Rust core (called on its worker threads).
+    """The client's current credentials, for the Rust core (called on the handler's
+    ``watchtower-credentials`` thread, see _CredentialsThread).
 
     botocore refreshes refreshable credentials (assumed roles, SSO, ...) inside
     get_frozen_credentials(); the expiry lets the core cache them no longer than they last.
@@ -123,6 +133,80 @@ def _boto3_credentials(client: Any):
         frozen.token,
         expiry.timestamp() if expiry is not None else None,
     )
+
+
+def _is_test_double(client: Any) -> bool:
+    """Whether ``client`` is one the Rust core cannot stand in for: not a botocore client (a
+    ``unittest.mock.MagicMock``, a fake), a client with an active botocore ``Stubber``, or
+    any client while moto's in-process ``mock_aws`` is active. Such a client gets the calls
+    itself, through 3.4's Python path, so that test suites run offline as with 3.4."""
+    try:
+        from botocore.client import BaseClient
+    except ImportError:
+        return True
+    if not issubclass(type(client), BaseClient):
+        return True
+    events = getattr(client.meta, "events", None)
+    emitter = getattr(events, "_emitter", events)
+    if any(
+        str(unique_id).startswith("boto_stubber")
+        for unique_id in getattr(emitter, "_unique_id_handlers", {})
+    ):
+        return True
+    moto = sys.modules.get("moto.core.models")
+    return bool(getattr(getattr(moto, "botocore_stubber", None), "enabled", False))
+
+
+def _holds_logging_lock() -> bool:
+    """Whether this thread holds the logging module's lock (dictConfig holds it while it closes
+    the old handlers and builds the new ones)."""
+    is_owned = getattr(getattr(logging, "_lock", None), "_is_owned", None)
+    try:
+        return bool(is_owned()) if is_owned is not None else False
+    except Exception:
+        return False
+
+
+class _CredentialsThread:
+    """Answers the core's credential requests for a ``boto3_client`` on a Python daemon thread.
+
+    The Rust worker never calls into Python: it queues a request in a CredentialsBroker and
+    writes a byte to a pipe; this thread (made by CPython, so CPython stops it cleanly at exit,
+    whatever the callback is doing) reads it, asks the client and answers. The worker waits for
+    the answer without the GIL and without any Python lock, so botocore's own log calls (which
+    need the logging module lock that dictConfig holds while it builds the handler) can only
+    delay sending, never deadlock the constructor or abort the interpreter at exit.
+    """
+
+    def __init__(self, client: Any):
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        self.broker = _watchtower.CredentialsBroker(write_fd)  # owns write_fd
+        self._read_fd = read_fd
+        self._client = client
+        thread = threading.Thread(target=self._serve, name="watchtower-credentials", daemon=True)
+        thread.start()
+
+    def _serve(self):
+        _watchtower.mark_worker_thread()
+        broker = self.broker
+        try:
+            while os.read(self._read_fd, 512):  # b"": the broker closed the pipe
+                while True:
+                    request = broker.next_request()
+                    if request is None:
+                        break
+                    try:
+                        answer = _boto3_credentials(self._client)
+                    except Exception as e:  # botocore's errors carry no secrets
+                        request.fail(f"{type(e).__name__}: {e}")
+                    else:
+                        request.answer(answer)
+        finally:
+            os.close(self._read_fd)
+
+    def close(self):
+        self.broker.close()
 
 
 class CloudWatchLogFormatter(logging.Formatter):
@@ -144,18 +228,24 @@ class CloudWatchLogFormatter(logging.Formatter):
         serialized with ``isoformat()`` and everything else with ``repr()``.
     :param add_log_record_attrs:
         LogRecord attribute names to forward with each message.
+    :param add_extra_fields:
+        Also forward every attribute the record got from ``extra=`` (watchtower-rs).
     """
 
-    add_log_record_attrs: Tuple = tuple()
+    add_extra_fields: bool = False
+
+    add_log_record_attrs: Sequence[str] = tuple()
 
     def __init__(
         self,
         *args,
         json_serialize_default: Optional[Callable] = None,
-        add_log_record_attrs: Optional[Tuple[str]] = None,
+        add_log_record_attrs: Optional[Sequence[str]] = None,
+        add_extra_fields: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.add_extra_fields = add_extra_fields
         self.json_serialize_default = _json_serialize_default
         if json_serialize_default is not None:
             self.json_serialize_default = json_serialize_default
@@ -164,9 +254,13 @@ class CloudWatchLogFormatter(logging.Formatter):
         self._message_only = type(self).formatMessage is logging.Formatter.formatMessage
 
     def format(self, message):
-        if self.add_log_record_attrs:
+        attrs = self.add_log_record_attrs
+        if self.add_extra_fields:
+            extra = [k for k in vars(message) if k not in _RECORD_ATTRS and k not in attrs]
+            attrs = [*attrs, *extra]
+        if attrs:
             msg = message.msg if isinstance(message.msg, Mapping) else {"msg": message.getMessage()}
-            for field in self.add_log_record_attrs:
+            for field in attrs:
                 if field != "msg":
                     msg[field] = getattr(message, field)
             message.msg = msg
@@ -210,6 +304,44 @@ class CloudWatchLogFormatter(logging.Formatter):
 
 # Handlers alive in this process, for the fork hook.
 _handlers: "weakref.WeakSet[CloudWatchLogHandler]" = weakref.WeakSet()
+
+
+_sigterm_pid = None
+
+
+def _install_sigterm_flush():
+    """Delivers what the handlers hold when the process is stopped with SIGTERM, then lets the
+    signal do what it did: only where SIGTERM still has its default action (the process
+    dies), set from the main thread. The handler flushes every handler of this process, puts
+    the default action back and raises the signal again, so the process still ends by SIGTERM.
+    A program (or server) that installs its own SIGTERM handler replaces this one; servers that
+    restore the previous handler and re-raise the signal (uvicorn) get the delivery too."""
+    global _sigterm_pid
+    if not CloudWatchLogHandler.FLUSH_ON_SIGTERM or _sigterm_pid == os.getpid():
+        return
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not the main interpreter, or no SIGTERM here
+        return
+    _sigterm_pid = os.getpid()
+
+
+def _on_sigterm(signum, frame):
+    import signal
+
+    signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    for handler in list(_handlers):
+        try:
+            handler.flush()
+        except Exception:
+            pass
+    signal.raise_signal(signum)
 
 
 def _after_fork_in_child():
@@ -259,10 +391,28 @@ class CloudWatchLogHandler(logging.Handler):
         Create log streams when they do not exist. True by default.
     :param max_message_size:
         Maximum size (in bytes, counting 26 bytes of overhead) of a single message; longer
-        messages are truncated with a warning.
+        messages are truncated with a warning. A message larger than ``max_batch_size`` is
+        sent in a batch of its own.
+
+    Keyword-only, beyond 3.4 (so that a YAML or dict configuration needs no code):
+
+    :param region_name: AWS region (overrides the client's, the profile's, the environment's).
+    :param endpoint_url: CloudWatch Logs endpoint URL (an emulator, a VPC endpoint).
+    :param max_retry_time: How long (seconds or timedelta) a batch is retried before it is
+        dropped and counted. Default 600.
+    :param request_timeout: Timeout (seconds or timedelta) of one HTTP attempt. Default 30.
+    :param json_extra_fields: Add the record's ``extra=`` fields to the message as JSON keys
+        (a non-dict message becomes ``{"msg": message, ...}``, as with
+        ``add_log_record_attrs``). Default False.
     """
 
+    #: The default formatter is a CloudWatchLogFormatter (so that the documented
+    #: ``handler.formatter.add_log_record_attrs = [...]`` type-checks).
+    formatter: "CloudWatchLogFormatter"  # type: ignore[assignment]
+
     END = 1
+    _via_client = False
+    _sync_behind = False
     FLUSH = 2
     FLUSH_TIMEOUT = 30
 
@@ -276,6 +426,9 @@ class CloudWatchLogHandler(logging.Handler):
     #: timeout, records that find the queue full are dropped at once for 10 s, so that an
     #: unreachable service cannot slow the program down (watchtower-rs).
     QUEUE_FULL_TIMEOUT = 1.0
+    #: Deliver what is queued when the process gets SIGTERM and SIGTERM has its default action
+    #: (the process then still ends by SIGTERM); see _install_sigterm_flush (watchtower-rs).
+    FLUSH_ON_SIGTERM = True
     #: How long the constructor waits for the log group to be created (watchtower-rs).
     SETUP_TIMEOUT = 60
 
@@ -298,9 +451,18 @@ class CloudWatchLogHandler(logging.Handler):
         log_group=None,
         stream_name=None,
         *args,
+        region_name: Optional[str] = None,
+        endpoint_url: Optional[str] = None,
+        max_retry_time: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+        json_extra_fields: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.region_name = region_name
+        self.endpoint_url = endpoint_url
+        self.max_retry_time = max_retry_time
+        self.request_timeout = request_timeout
         self._core = None
         self._streams_in_python = False
         self._start_lock = threading.Lock()
@@ -342,7 +504,11 @@ class CloudWatchLogHandler(logging.Handler):
             )
             self.log_stream_name = stream_name
 
-        self.setFormatter(CloudWatchLogFormatter(json_serialize_default=json_serialize_default))
+        self.setFormatter(
+            CloudWatchLogFormatter(
+                json_serialize_default=json_serialize_default, add_extra_fields=json_extra_fields
+            )
+        )
         self.addFilter(_boto_debug_filter)
 
         if boto3_client is not None and boto3_profile_name is not None:
@@ -350,7 +516,19 @@ class CloudWatchLogHandler(logging.Handler):
                 "Either boto3_client or boto3_profile_name can be specified, but not both"
             )
         self._origin_pid = os.getpid()
-        self._core = self._start_core(setup=True)
+        # A test double gets every call itself (3.4's Python path); no Rust worker.
+        self._via_client = boto3_client is not None and _is_test_double(boto3_client)
+        if self._via_client:
+            if self._create_log_group:
+                self._idempotent_call("create_log_group", logGroupName=self.log_group_name)
+            if self.log_group_retention_days:
+                self._idempotent_call(
+                    "put_retention_policy",
+                    logGroupName=self.log_group_name,
+                    retentionInDays=self.log_group_retention_days,
+                )
+        else:
+            self._core = self._start_core(setup=True)
         _handlers.add(self)
 
     # --- state --------------------------------------------------------------------------
@@ -379,6 +557,7 @@ class CloudWatchLogHandler(logging.Handler):
         if self.__dict__.get("_core_pid", os.getpid()) == os.getpid():
             return
         self._core = None
+        self._credentials = None  # the parent's credentials thread is not in this process
         self._core_pid = os.getpid()
         self._start_lock = threading.Lock()
         self._init_state()
@@ -393,7 +572,8 @@ class CloudWatchLogHandler(logging.Handler):
             # make requests fail, so they are capped (an event also has to fit in a batch).
             max_batch_size=min(self.max_batch_size, _MAX_BATCH_BYTES),
             max_batch_count=min(self.max_batch_count, _MAX_BATCH_EVENTS),
-            max_message_size=min(self.max_message_size, self.max_batch_size, _MAX_BATCH_BYTES),
+            # A message larger than max_batch_size is sent alone, as in 3.4.
+            max_message_size=min(self.max_message_size, _MAX_BATCH_BYTES),
             create_log_group=bool(self._create_log_group),
             create_log_stream=bool(self.create_log_stream),
             retention_days=int(self.log_group_retention_days)
@@ -410,13 +590,31 @@ class CloudWatchLogHandler(logging.Handler):
         if client is not None:
             options["region"] = client.meta.region_name
             options["endpoint_url"] = client.meta.endpoint_url
-            options["credentials"] = lambda: _boto3_credentials(client)
         elif self._boto3_profile_name is not None:
             options["profile_name"] = self._boto3_profile_name
+        if self.region_name is not None:
+            options["region"] = self.region_name
+        if self.endpoint_url is not None:
+            options["endpoint_url"] = self.endpoint_url
+        if self.max_retry_time is not None:
+            options["max_retry_time"] = _seconds(self.max_retry_time)
+        if self.request_timeout is not None:
+            options["request_timeout"] = _seconds(self.request_timeout)
         return options
 
     def _start_core(self, setup: bool):
-        core = _watchtower.Core(**self._core_options())
+        options = self._core_options()
+        credentials = None
+        if self._boto3_client is not None:
+            credentials = _CredentialsThread(self._boto3_client)
+            options["credentials"] = credentials.broker
+        try:
+            core = _watchtower.Core(**options)
+        except BaseException:
+            if credentials is not None:
+                credentials.close()
+            raise
+        self._credentials = credentials
         try:
             if setup:
                 if core.tag_error:
@@ -426,15 +624,36 @@ class CloudWatchLogHandler(logging.Handler):
                         stacklevel=1,
                     )
                 if self._create_log_group or self.log_group_retention_days:
-                    core.setup_log_group(self.SETUP_TIMEOUT)
+                    if credentials is not None:
+                        # Through the client, in this thread, as 3.4 does: waiting for the
+                        # worker here could wait for this very thread (see _CredentialsThread).
+                        self._setup_log_group_with_client(core.tag_error is None)
+                    else:
+                        core.setup_log_group(self.SETUP_TIMEOUT)
         except BaseException:
             core.shutdown(0)
+            if credentials is not None:
+                credentials.close()
             raise
         self._streams_in_python = core.stream_names_in_python
         self._core_pid = os.getpid()
-        if self._core_pid != self._origin_pid:
-            self._flush_at_multiprocessing_exit()
+        self._flush_at_multiprocessing_exit()
+        _install_sigterm_flush()
         return core
+
+    def _setup_log_group_with_client(self, tags_valid: bool):
+        # 3.4's constructor calls, through the user's client (its exceptions are raised).
+        if self._create_log_group:
+            kwargs: Dict[str, Any] = {"logGroupName": self.log_group_name}
+            if self._log_group_tags and tags_valid:
+                kwargs["tags"] = {str(k): str(v) for k, v in self._log_group_tags.items()}
+            self._idempotent_call("create_log_group", **kwargs)
+        if self.log_group_retention_days:
+            self._idempotent_call(
+                "put_retention_policy",
+                logGroupName=self.log_group_name,
+                retentionInDays=int(self.log_group_retention_days),
+            )
 
     def _ensure_core(self):
         with self._start_lock:
@@ -444,10 +663,13 @@ class CloudWatchLogHandler(logging.Handler):
             return core
 
     def _flush_at_multiprocessing_exit(self):
-        # multiprocessing's forked workers leave through os._exit() without running atexit (so
-        # logging.shutdown never runs there), but they do run multiprocessing's finalizers.
+        # multiprocessing's fork and forkserver children leave through os._exit() without
+        # running atexit (so logging.shutdown never runs there), but they do run
+        # multiprocessing's finalizers: whether the handler was inherited through fork or
+        # made in the child (a Pool initializer, a Process target), it flushes there.
+        mp = sys.modules.get("multiprocessing")
         mp_util = sys.modules.get("multiprocessing.util")
-        if mp_util is not None:
+        if mp_util is not None and mp is not None and mp.parent_process() is not None:
             ref = weakref.ref(self)
             mp_util.Finalize(None, _flush_ref, args=(ref,), exitpriority=-100)
 
@@ -476,41 +698,59 @@ class CloudWatchLogHandler(logging.Handler):
         return rv
 
     def emit(self, message):
-        text = self._plain_text(message)
-        if text is None:
-            # A dict message without arguments is never empty: no need to turn it into a str
-            # just to compare it with "" (that costs more than the JSON encoding).
-            msg = message.msg
-            if (
-                message.args or not (type(msg) is dict or isinstance(msg, Mapping))
-            ) and message.getMessage() == "":
-                warnings.warn(_EMPTY_MESSAGE, WatchtowerWarning, stacklevel=1)
-                return
-        elif not text:
-            warnings.warn(_EMPTY_MESSAGE, WatchtowerWarning, stacklevel=1)
-            return
         try:
+            # Inside the try: bad %-arguments (getMessage() raising) go to handleError, as in
+            # the standard library's handlers, not into the application.
+            text = self._plain_text(message)
             if text is None:
-                text = self.format(message)
-            cls = type(self)
-            if cls._submit_batch is not _SUBMIT_BATCH:
-                self._emit_via_submit_batch(message, text)
-                return
-            core = self._core
-            if core is None:
-                core = self._ensure_core()
-            if self._streams_in_python or cls._get_stream_name is not _GET_STREAM_NAME:
-                stream = self._get_stream_name(message)
-                outcome = core.emit_to_stream(stream, text, int(message.created * 1000))
+                # A dict message without arguments is never empty: no need to turn it into a
+                # str just to compare it with "" (that costs more than the JSON encoding).
+                msg = message.msg
+                empty = (
+                    bool(message.args or not (type(msg) is dict or isinstance(msg, Mapping)))
+                    and message.getMessage() == ""
+                )
+                if not empty:
+                    text = self.format(message)
             else:
-                outcome = core.emit(text, message.created, message.name, message.threadName)
-            if not self.use_queues:
-                core.flush(self.FLUSH_TIMEOUT)
+                empty = not text
+            if empty:
+                outcome = _watchtower.EMPTY
+            else:
+                outcome = self._emit_text(message, text)
         except Exception:
             self.handleError(message)
             return
         if outcome:
             self._warn_outcome(outcome)
+
+    def _emit_text(self, message, text):
+        cls = type(self)
+        if cls._submit_batch is not _SUBMIT_BATCH or self._via_client:
+            self._emit_via_submit_batch(message, text)
+            return _watchtower.QUEUED
+        core = self._core
+        if core is None:
+            core = self._ensure_core()
+        if self._streams_in_python or cls._get_stream_name is not _GET_STREAM_NAME:
+            stream = self._get_stream_name(message)
+            outcome = core.emit_to_stream(stream, text, int(message.created * 1000))
+        else:
+            outcome = core.emit(text, message.created, message.name, message.threadName)
+        if not self.use_queues:
+            self._flush_sync(core)
+        return outcome
+
+    def _flush_sync(self, core):
+        # use_queues=False: each record is delivered before emit returns. After a flush that
+        # timed out (the service unreachable), later records queue behind the worker's retries
+        # instead of each waiting FLUSH_TIMEOUT anew; waiting resumes once the queue drained.
+        if self._sync_behind:
+            if core.stats()["queued_events"]:
+                return
+            self._sync_behind = False
+        if not core.flush(self.FLUSH_TIMEOUT):
+            self._sync_behind = True
 
     def _plain_text(self, record):
         """The formatted message when the default formatter would return it unchanged, else None.
@@ -525,6 +765,7 @@ class CloudWatchLogHandler(logging.Handler):
             type(formatter) is not CloudWatchLogFormatter
             or type(self).format is not _HANDLER_FORMAT
             or formatter.add_log_record_attrs
+            or formatter.add_extra_fields
             or record.args
             or record.exc_info
             or record.exc_text
@@ -559,7 +800,13 @@ class CloudWatchLogHandler(logging.Handler):
         self._submit_pending()
         core = self._core
         if core is not None:
-            core.flush(self.FLUSH_TIMEOUT)
+            # Waiting for the worker while holding the logging lock could wait for the
+            # credentials thread, which may need that lock for botocore's log calls: then only
+            # send now, without waiting.
+            core.flush(0 if self._must_not_wait() else self.FLUSH_TIMEOUT)
+
+    def _must_not_wait(self):
+        return self.__dict__.get("_credentials") is not None and _holds_logging_lock()
 
     def close(self):
         """
@@ -574,11 +821,24 @@ class CloudWatchLogHandler(logging.Handler):
         self._submit_pending()
         core = self._core
         if core is not None and self.use_queues:
-            if not core.shutdown(self.FLUSH_TIMEOUT):
-                warnings.warn(_TIMED_OUT, WatchtowerWarning, stacklevel=1)
+            if self._must_not_wait():
+                # Closed under the logging lock (dictConfig reconfiguring): deliver from a
+                # thread of its own, which the interpreter waits for at exit (see flush()).
+                threading.Thread(
+                    target=self._shutdown_core, args=(core,), name="watchtower-close"
+                ).start()
+            else:
+                self._shutdown_core(core)
         super().close()
 
-    def stats(self) -> Dict[str, Any]:
+    def _shutdown_core(self, core):
+        if not core.shutdown(self.FLUSH_TIMEOUT):
+            warnings.warn(_TIMED_OUT, WatchtowerWarning, stacklevel=1)
+        credentials = self.__dict__.get("_credentials")
+        if credentials is not None:
+            credentials.close()
+
+    def stats(self) -> "Stats":
         """The core's counters: ``records`` logged, ``events`` queued, ``delivered``,
         ``batches``, ``bytes``, ``retries``, ``truncated``, ``queued_events``,
         ``queued_bytes``, ``dropped`` (by reason) and ``dropped_total``."""
@@ -672,6 +932,9 @@ class CloudWatchLogHandler(logging.Handler):
         Python, as 3.4 did, and calls the override."""
         if len(batch) < 1:
             return
+        if self._via_client:
+            self._put_log_events_via_client(batch, log_stream_name, max_retries)
+            return
         core = self._core
         if core is None:
             core = self._ensure_core()
@@ -680,6 +943,36 @@ class CloudWatchLogHandler(logging.Handler):
             if outcome:
                 self._warn_outcome(outcome)
         core.flush(self.FLUSH_TIMEOUT)
+
+    def _put_log_events_via_client(self, batch, log_stream_name, max_retries):
+        # watchtower 3.4's _submit_batch, for a test double (see _is_test_double): PutLogEvents
+        # through the client, creating the stream when the service says it is missing.
+        from botocore.exceptions import ClientError
+
+        kwargs = dict(
+            logGroupName=self.log_group_name,
+            logStreamName=log_stream_name,
+            logEvents=sorted(batch, key=itemgetter("timestamp")),
+        )
+        for _ in range(max_retries):
+            try:
+                self.cwl_client.put_log_events(**kwargs)
+                return
+            except ClientError as e:
+                code = e.response.get("Error", {}).get("Code")
+                if code == "ResourceNotFoundException" and self.create_log_stream:
+                    self._idempotent_call(
+                        "create_log_stream",
+                        logGroupName=self.log_group_name,
+                        logStreamName=log_stream_name,
+                    )
+                    continue
+                warnings.warn(f"Failed to deliver logs: {e}", WatchtowerWarning, stacklevel=1)
+                return
+            except Exception as e:
+                warnings.warn(f"Failed to deliver logs: {e}", WatchtowerWarning, stacklevel=1)
+                return
+        warnings.warn("Failed to deliver logs: retries exhausted", WatchtowerWarning, stacklevel=1)
 
     def _emit_via_submit_batch(self, message, text):
         # The 3.4 pipeline, in Python, for an overridden _submit_batch: per-stream batches cut

@@ -4,7 +4,9 @@ signs, sends and retries CloudWatch Logs events without holding the GIL.
 Not a public API: use ``watchtower.CloudWatchLogHandler``.
 """
 
-from typing import Callable, Dict, Optional, Tuple, Union
+from typing import Dict, Optional, Tuple, TypedDict
+
+from typing_extensions import Self, final
 
 __version__: str
 
@@ -23,10 +25,31 @@ class WatchtowerWarning(UserWarning):
     """Default warning class for the watchtower module."""
 
 _Credentials = Tuple[str, str, Optional[str], Optional[float]]
-Stats = Dict[str, Union[int, Dict[str, int]]]
+
+class Stats(TypedDict):
+    """``CloudWatchLogHandler.stats()``: the core's counters."""
+
+    records: int
+    events: int
+    delivered: int
+    batches: int
+    bytes: int
+    retries: int
+    truncated: int
+    split: int
+    queued_events: int
+    queued_bytes: int
+    evicted: int
+    #: Dropped events by reason (queue_full, oversize, empty, too_old, ...).
+    dropped: Dict[str, int]
+    dropped_total: int
 
 def is_worker_thread() -> bool:
-    """Whether the calling thread belongs to a watchtower worker."""
+    """Whether the calling thread belongs to a watchtower worker (or answers its credential
+    requests)."""
+
+def mark_worker_thread() -> None:
+    """Marks the calling thread as a watchtower thread (its records are not shipped)."""
 
 def dumps_fast(obj: object) -> Optional[str]:
     """``json.dumps(obj)``, byte for byte, for dicts with ``str`` keys, lists, tuples, ``str``,
@@ -36,6 +59,27 @@ def dumps_fast(obj: object) -> Optional[str]:
 def empty_stats() -> Stats:
     """The counters of a handler whose worker has not started (all zero)."""
 
+@final
+class CredentialsRequest:
+    """One request of the worker for a ``boto3_client``'s credentials."""
+
+    def answer(self, credentials: Optional[_Credentials]) -> None:
+        """Answers with ``(access_key, secret_key, token, expiry)``, or None (no credentials)."""
+    def fail(self, reason: str) -> None:
+        """Answers with an error (printed on stderr: no secrets)."""
+
+@final
+class CredentialsBroker:
+    """The queue of the worker's credential requests; the Python thread reading the pipe whose
+    write end it owns answers them."""
+
+    def __new__(cls, wake_fd: int) -> Self: ...
+    def next_request(self) -> Optional[CredentialsRequest]:
+        """The next waiting request, or None (never blocks)."""
+    def close(self) -> None:
+        """Closes the pipe (the reading thread sees EOF); waiting requests fail."""
+
+@final
 class Core:
     """The Rust half of one ``CloudWatchLogHandler``: a ``watchtower-logs`` handle and worker.
 
@@ -50,8 +94,8 @@ class Core:
     #: Whether ``shutdown`` was called.
     is_shut_down: bool
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         log_group_name: str,
         log_stream_name: str,
@@ -68,11 +112,13 @@ class Core:
         region: Optional[str] = None,
         endpoint_url: Optional[str] = None,
         profile_name: Optional[str] = None,
-        credentials: Optional[Callable[[], Optional[_Credentials]]] = None,
+        credentials: Optional[CredentialsBroker] = None,
         max_queue_bytes: int = ...,
         queue_full_timeout: float = 1.0,
         shutdown_timeout: float = 30.0,
-    ) -> None: ...
+        max_retry_time: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+    ) -> Self: ...
     def setup_log_group(self, timeout: float) -> None:
         """Creates the log group (if configured) and sets its retention now (GIL released);
         raises ``WatchtowerError`` with the service's error."""

@@ -55,8 +55,8 @@ pub(crate) fn is_full(count: usize, bytes: usize, limits: BatchLimits) -> bool {
 }
 
 /// Removes from the front of `queue` the longest run of events that fits in one batch, in
-/// logging order. Takes at least one event when the queue is not empty (every queued event
-/// fits a batch: `max_message_size <= max_batch_size` is checked in the configuration).
+/// logging order. Takes at least one event when the queue is not empty (an event larger than
+/// `max_batch_size`, allowed by `large_events_alone`, goes in a batch of its own).
 ///
 /// Runs under the queues' lock, so it moves as little as it can: a whole queue is taken in
 /// O(1), and otherwise the shorter of the batch and the rest is copied (a backlog of a million
@@ -192,6 +192,22 @@ mod tests {
         let mut q: VecDeque<_> = [ev(0, &body), ev(1, "z")].into_iter().collect();
         let (batch, bytes) = take_batch(&mut q, LIMITS);
         assert_eq!((batch.len(), bytes), (1, 1_048_576));
+    }
+
+    #[test]
+    fn an_event_larger_than_the_batch_bound_goes_alone() {
+        let limits = BatchLimits {
+            max_bytes: 1024,
+            max_count: 10_000,
+        };
+        let large = "L".repeat(5_000);
+        let mut q: VecDeque<_> = [ev(0, "a"), ev(1, &large), ev(2, "b")]
+            .into_iter()
+            .collect();
+        let sizes: Vec<usize> =
+            std::iter::from_fn(|| (!q.is_empty()).then(|| take_batch(&mut q, limits).0.len()))
+                .collect();
+        assert_eq!(sizes, [1, 1, 1]);
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub struct ConfigBuilder {
     max_batch_size: usize,
     max_batch_count: usize,
     max_message_size: usize,
+    large_events_alone: bool,
     create_log_group: bool,
     create_log_stream: bool,
     retention_days: Option<u32>,
@@ -63,6 +64,7 @@ impl Default for ConfigBuilder {
             max_batch_size: MAX_BATCH_BYTES,
             max_batch_count: MAX_BATCH_EVENTS,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            large_events_alone: false,
             create_log_group: true,
             create_log_stream: true,
             retention_days: None,
@@ -137,6 +139,15 @@ impl ConfigBuilder {
     /// [`max_batch_size`](Self::max_batch_size).
     pub fn max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = bytes;
+        self
+    }
+
+    /// Allow [`max_message_size`](Self::max_message_size) above
+    /// [`max_batch_size`](Self::max_batch_size): an event larger than `max_batch_size` is then
+    /// sent in a batch of its own (as watchtower 3.4 does) instead of the configuration being
+    /// refused. Default `false`.
+    pub fn large_events_alone(mut self, alone: bool) -> Self {
+        self.large_events_alone = alone;
         self
     }
 
@@ -304,7 +315,7 @@ impl ConfigBuilder {
             EVENT_OVERHEAD_BYTES + 4,
             MAX_EVENT_BYTES,
         )?;
-        if self.max_message_size > self.max_batch_size {
+        if self.max_message_size > self.max_batch_size && !self.large_events_alone {
             return Err(ConfigError::InvalidOption {
                 option: "max_message_size",
                 reason: format!(

@@ -57,6 +57,12 @@ fn limits_are_checked() {
         .max_message_size(1_048_576)
         .build()
         .unwrap();
+    Config::builder()
+        .max_batch_size(1000)
+        .max_message_size(2000)
+        .large_events_alone(true)
+        .build()
+        .unwrap();
 }
 
 #[test]
