@@ -85,24 +85,13 @@ fn parent() {
         std::thread::sleep(Duration::from_millis(20));
     };
     let delivered = moto.events("full-stderr", "s").len();
-    let ok = status.is_some_and(|s| s.success()) && delivered == N;
-    println!(
-        "test a_full_stderr_never_stalls_delivery ... {}",
-        if ok {
-            "ok".to_string()
-        } else {
-            format!("FAILED: child {status:?}, {delivered} of {N} delivered")
-        }
+    let result = if status.is_some_and(|s| s.success()) && delivered == N {
+        Ok(())
+    } else {
+        Err(format!("child {status:?}, {delivered} of {N} delivered"))
+    };
+    support::report(
+        vec![("a_full_stderr_never_stalls_delivery".into(), result)],
+        started,
     );
-    println!();
-    println!(
-        "test result: {}. {} passed; {} failed; 0 ignored; 0 measured; 0 filtered out; finished in {:.2}s",
-        if ok { "ok" } else { "FAILED" },
-        ok as u8,
-        !ok as u8,
-        started.elapsed().as_secs_f64()
-    );
-    if !ok {
-        std::process::exit(1);
-    }
 }

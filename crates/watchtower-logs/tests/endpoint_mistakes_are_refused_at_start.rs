@@ -11,6 +11,21 @@ fn aws() -> AwsSettings {
         .credentials("testing", "testing-secret-key", None)
 }
 
+/// Starting with the environment as it is fails, naming `variable`.
+fn refused_at_start(variable: &str) {
+    let err = Config::builder()
+        .aws(aws())
+        .build()
+        .unwrap()
+        .start()
+        .unwrap_err();
+    assert!(
+        matches!(&err, StartError::InvalidEnvironment { variable: v, .. } if *v == variable),
+        "{err}"
+    );
+    assert!(err.to_string().contains(variable), "{err}");
+}
+
 #[test]
 fn endpoint_mistakes_are_refused() {
     for bad in ["127.0.0.1:5123", "not a url", "ftp://host:21", "http://"] {
@@ -69,41 +84,10 @@ fn endpoint_mistakes_are_refused() {
 
     // The same mistakes in the environment are caught when the shipper starts.
     std::env::set_var("AWS_ENDPOINT_URL", "127.0.0.1:5123");
-    let err = Config::builder()
-        .aws(aws())
-        .build()
-        .unwrap()
-        .start()
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            StartError::InvalidEnvironment {
-                variable: "AWS_ENDPOINT_URL",
-                ..
-            }
-        ),
-        "{err}"
-    );
-    assert!(err.to_string().contains("AWS_ENDPOINT_URL"), "{err}");
+    refused_at_start("AWS_ENDPOINT_URL");
     std::env::set_var("AWS_ENDPOINT_URL", "http://127.0.0.1:1");
     std::env::set_var("AWS_CA_BUNDLE", &missing);
-    let err = Config::builder()
-        .aws(aws())
-        .build()
-        .unwrap()
-        .start()
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            StartError::InvalidEnvironment {
-                variable: "AWS_CA_BUNDLE",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    refused_at_start("AWS_CA_BUNDLE");
     std::env::remove_var("AWS_CA_BUNDLE");
     std::env::remove_var("AWS_ENDPOINT_URL");
 }

@@ -12,7 +12,7 @@ use aws_credential_types::provider::{future, ProvideCredentials};
 use support::{core_config, now_ms, Started as _};
 use watchtower_logs::sdk::{Credentials, SharedCredentialsProvider};
 use watchtower_logs::{AwsSettings, DropReason, FlushError, Record, WarningKind};
-use watchtower_testkit::{shared_moto, wait_until, FaultPlan, Proxy};
+use watchtower_testkit::{shared_moto, FaultPlan, Proxy};
 
 /// A loopback port nothing listens on: connections are refused.
 fn refused_endpoint() -> String {
@@ -31,19 +31,7 @@ fn the_first_failure_is_reported_at_once_and_shutdown_says_what_was_lost() {
     }
     // Ask for the send now; do not wait for it.
     let _ = logs.flush(Duration::ZERO);
-    assert!(
-        wait_until(Duration::from_secs(20), || warnings
-            .all()
-            .iter()
-            .any(|w| w.kind == WarningKind::Retrying)),
-        "no warning while retrying: {:?}",
-        warnings.messages()
-    );
-    let retrying = warnings
-        .all()
-        .into_iter()
-        .find(|w| w.kind == WarningKind::Retrying)
-        .unwrap();
+    let retrying = support::wait_for_warning(&warnings, WarningKind::Retrying);
     assert!(
         retrying.message.contains("Connection refused") && retrying.message.contains("retrying"),
         "the cause is named: {}",

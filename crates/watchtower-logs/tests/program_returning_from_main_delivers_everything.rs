@@ -109,7 +109,7 @@ fn parent() {
     let moto = watchtower_testkit::shared_moto();
     let exe = std::env::current_exe().unwrap();
     let started = Instant::now();
-    let (mut passed, mut failed) = (0, 0);
+    let mut results = Vec::new();
     println!("\nrunning {} tests", MODES.len());
     for mode in MODES {
         let group = format!("program-{mode}");
@@ -135,28 +135,9 @@ fn parent() {
                 ))
             }
         });
-        match result {
-            Ok(()) => {
-                passed += 1;
-                println!("test {mode} ... ok");
-            }
-            Err(e) => {
-                failed += 1;
-                println!("test {mode} ... FAILED: {e}");
-            }
-        }
+        results.push((mode.to_string(), result));
     }
-    println!();
-    // The summary line libtest prints, so that test runners read this binary like the others.
-    println!(
-        "test result: {}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out; \
-         finished in {:.2}s",
-        if failed == 0 { "ok" } else { "FAILED" },
-        started.elapsed().as_secs_f64()
-    );
-    if failed > 0 {
-        std::process::exit(1);
-    }
+    support::report(results, started);
 }
 
 fn run_child(exe: &std::path::Path, mode: &str, endpoint: &str, group: &str) -> Result<(), String> {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use support::{core_config, Started as _};
 use watchtower_logs::{AwsSettings, Record, WarningKind};
-use watchtower_testkit::{shared_moto, wait_until, ForwardProxy, TlsFront};
+use watchtower_testkit::{shared_moto, ForwardProxy, TlsFront};
 
 fn set_proxy_env(url: Option<&str>) {
     for var in [
@@ -103,14 +103,7 @@ fn proxies_and_private_cas_are_honoured() {
     let (logs, _guard) = builder.started();
     logs.log(Record::new("never trusted"));
     let _ = logs.flush(Duration::ZERO);
-    assert!(
-        wait_until(Duration::from_secs(20), || warnings
-            .all()
-            .iter()
-            .any(|w| w.kind == WarningKind::Retrying)),
-        "{:?}",
-        warnings.messages()
-    );
+    support::wait_for_warning(&warnings, WarningKind::Retrying);
     let text = warnings.messages().join("\n");
     assert!(
         text.to_lowercase().contains("certificate") || text.contains("UnknownIssuer"),

@@ -94,7 +94,7 @@ fn parent() {
         ("log-plain-main", libc::SIGINT),
         ("tracing-tokio-service", libc::SIGTERM),
     ];
-    let (mut passed, mut failed) = (0, 0);
+    let mut results = Vec::new();
     println!("\nrunning {} tests", cases.len());
     for (mode, signal) in cases {
         let name = format!("{mode}-signal-{signal}");
@@ -116,27 +116,9 @@ fn parent() {
                 Err(format!("moto holds {} events, expected 0..{N}", got.len()))
             }
         });
-        match result {
-            Ok(()) => {
-                passed += 1;
-                println!("test {name} ... ok");
-            }
-            Err(e) => {
-                failed += 1;
-                println!("test {name} ... FAILED: {e}");
-            }
-        }
+        results.push((name, result));
     }
-    println!();
-    println!(
-        "test result: {}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out; \
-         finished in {:.2}s",
-        if failed == 0 { "ok" } else { "FAILED" },
-        started.elapsed().as_secs_f64()
-    );
-    if failed > 0 {
-        std::process::exit(1);
-    }
+    support::report(results, started);
 }
 
 fn run_child(

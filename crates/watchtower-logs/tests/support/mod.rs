@@ -145,3 +145,38 @@ pub fn shipper_crate(target: &str) -> bool {
     .any(|p| target.starts_with(p))
         || ["hyper", "h2", "tower"].contains(&target)
 }
+
+/// Waits (up to 20 s) for a warning of `kind`, and returns the first one.
+pub fn wait_for_warning(warnings: &Warnings, kind: watchtower_logs::WarningKind) -> Warning {
+    let found = || warnings.all().into_iter().find(|w| w.kind == kind);
+    assert!(
+        watchtower_testkit::wait_until(Duration::from_secs(20), || found().is_some()),
+        "no {kind:?} warning: {:?}",
+        warnings.messages()
+    );
+    found().unwrap()
+}
+
+/// For `harness = false` test binaries: prints each case's line and the summary line libtest
+/// prints (so that test runners read these binaries like the others), and exits 1 if any case
+/// failed.
+pub fn report(results: Vec<(String, Result<(), String>)>, started: std::time::Instant) {
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+    for (name, result) in &results {
+        match result {
+            Ok(()) => println!("test {name} ... ok"),
+            Err(e) => println!("test {name} ... FAILED: {e}"),
+        }
+    }
+    println!();
+    println!(
+        "test result: {}. {} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out; \
+         finished in {:.2}s",
+        if failed == 0 { "ok" } else { "FAILED" },
+        results.len() - failed,
+        started.elapsed().as_secs_f64()
+    );
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}
