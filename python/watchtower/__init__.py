@@ -72,6 +72,7 @@ _EMPTY_MESSAGE = "Received empty message. Empty messages cannot be sent to Cloud
 _AFTER_SHUTDOWN = "Received message after logging system shutdown"
 _TRUNCATED = "Log message size exceeds CWL max payload size, truncated"
 _TIMED_OUT = "Timed out while delivering logs"
+_WORKER_FAILED = "The watchtower worker failed, records were lost"
 
 # PutLogEvents limits: bytes (message + 26 per event) and events per request.
 _MAX_BATCH_BYTES = 1_048_576
@@ -420,6 +421,11 @@ class CloudWatchLogHandler(logging.Handler):
     :param json_extra_fields: Add the record's ``extra=`` fields to the message as JSON keys
         (a non-dict message becomes ``{"msg": message, ...}``, as with
         ``add_log_record_attrs``). Default False.
+    :param proxy_url: HTTP(S) proxy for every request (``http://user:password@proxy:3128``;
+        the password is never shown). Default: ``HTTPS_PROXY`` / ``HTTP_PROXY``.
+    :param no_proxy: Hosts that bypass the proxy, comma-separated. Default: ``NO_PROXY``.
+    :param ca_bundle: A PEM file of CA certificates trusted in addition to the system's.
+        Default: ``AWS_CA_BUNDLE``.
     """
 
     #: The default formatter is a CloudWatchLogFormatter (so that the documented
@@ -472,9 +478,15 @@ class CloudWatchLogHandler(logging.Handler):
         max_retry_time: Optional[float] = None,
         request_timeout: Optional[float] = None,
         json_extra_fields: bool = False,
+        proxy_url: Optional[str] = None,
+        no_proxy: Optional[str] = None,
+        ca_bundle: Optional[str] = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.proxy_url = proxy_url
+        self.no_proxy = no_proxy
+        self.ca_bundle = None if ca_bundle is None else os.fspath(ca_bundle)
         self.region_name = region_name
         self.endpoint_url = endpoint_url
         self.max_retry_time = max_retry_time
@@ -616,6 +628,9 @@ class CloudWatchLogHandler(logging.Handler):
             options["max_retry_time"] = _seconds(self.max_retry_time)
         if self.request_timeout is not None:
             options["request_timeout"] = _seconds(self.request_timeout)
+        for name in ("proxy_url", "no_proxy", "ca_bundle"):
+            if getattr(self, name) is not None:
+                options[name] = getattr(self, name)
         return options
 
     def _start_core(self, setup: bool):
@@ -824,7 +839,20 @@ class CloudWatchLogHandler(logging.Handler):
         # Waiting for the worker while holding the logging lock could wait for the
         # credentials thread, which may need that lock for botocore's log calls: then only
         # send now, without waiting.
-        return bool(core.flush(0 if self._must_not_wait() else max(0.0, timeout)))
+        delivered = bool(core.flush(0 if self._must_not_wait() else max(0.0, timeout)))
+        if not delivered:
+            self._warn_worker_failure(core)
+        return delivered
+
+    def _warn_worker_failure(self, core) -> bool:
+        # The core's worker failed (a bug): say why and what was lost, once per handler.
+        failure = core.worker_failure()
+        if failure is None:
+            return False
+        if not self.__dict__.get("_worker_failure_warned"):
+            self._worker_failure_warned = True
+            warnings.warn(f"{_WORKER_FAILED}: {failure}", WatchtowerWarning, stacklevel=1)
+        return True
 
     def _must_not_wait(self):
         return self.__dict__.get("_credentials") is not None and _holds_logging_lock()
@@ -853,7 +881,7 @@ class CloudWatchLogHandler(logging.Handler):
         super().close()
 
     def _shutdown_core(self, core):
-        if not core.shutdown(self.FLUSH_TIMEOUT):
+        if not core.shutdown(self.FLUSH_TIMEOUT) and not self._warn_worker_failure(core):
             warnings.warn(_TIMED_OUT, WatchtowerWarning, stacklevel=1)
         credentials = self.__dict__.get("_credentials")
         if credentials is not None:
