@@ -366,6 +366,36 @@ def _after_fork_in_child():
         handler._reset_after_fork()
 
 
+_uwsgi_hooked = False
+
+
+def _hook_uwsgi_fork():
+    """uWSGI forks its workers from C without PyOS_AfterFork_Child (unless
+    ``--py-call-osafterfork``), so ``os.register_at_fork`` hooks never run there and a worker
+    would keep the master's core, whose worker thread is not in that process. Its own post-fork
+    hook runs in every worker: chain ``_after_fork_in_child`` to it (idempotent if both run)."""
+    global _uwsgi_hooked
+    uwsgi = sys.modules.get("uwsgi")
+    if _uwsgi_hooked or uwsgi is None:
+        return
+    _uwsgi_hooked = True
+    try:
+        import uwsgidecorators  # its import replaces uwsgi.post_fork_hook with its chain
+
+        uwsgidecorators.postfork_chain.append(_after_fork_in_child)
+        return
+    except Exception:
+        pass
+    previous = getattr(uwsgi, "post_fork_hook", None)
+
+    def hook():
+        _after_fork_in_child()
+        if callable(previous):
+            previous()
+
+    uwsgi.post_fork_hook = hook
+
+
 class CloudWatchLogHandler(logging.Handler):
     """
     Create a new CloudWatch log handler object. This is the main entry point to the
@@ -670,6 +700,7 @@ class CloudWatchLogHandler(logging.Handler):
         self._core_pid = os.getpid()
         self._flush_at_multiprocessing_exit()
         _install_sigterm_flush()
+        _hook_uwsgi_fork()
         return core
 
     def _setup_log_group_with_client(self, tags_valid: bool):
