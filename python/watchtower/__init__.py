@@ -380,9 +380,10 @@ def _hook_uwsgi_fork():
         return
     _uwsgi_hooked = True
     try:
-        import uwsgidecorators  # its import replaces uwsgi.post_fork_hook with its chain
+        import importlib
 
-        uwsgidecorators.postfork_chain.append(_after_fork_in_child)
+        # Its import replaces uwsgi.post_fork_hook with its chain. (importlib: no stubs.)
+        importlib.import_module("uwsgidecorators").postfork_chain.append(_after_fork_in_child)
         return
     except Exception:
         pass
