@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::mem::ManuallyDrop;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,6 +97,8 @@ pub struct Core {
     /// Whether the template has `{logger_name}` / `{thread_name}` (else `emit` skips them).
     uses_logger_name: bool,
     uses_thread_name: bool,
+    /// Where the core's warnings go; keeps the worker-failure warning for `worker_failure`.
+    sink: BackgroundSink,
 }
 
 impl std::fmt::Debug for Core {
@@ -134,6 +137,9 @@ impl Core {
         shutdown_timeout = 30.0,
         max_retry_time = None,
         request_timeout = None,
+        proxy_url = None,
+        no_proxy = None,
+        ca_bundle = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -159,7 +165,11 @@ impl Core {
         shutdown_timeout: f64,
         max_retry_time: Option<f64>,
         request_timeout: Option<f64>,
+        proxy_url: Option<String>,
+        no_proxy: Option<String>,
+        ca_bundle: Option<PathBuf>,
     ) -> PyResult<Self> {
+        let sink = BackgroundSink::default();
         let mut aws = AwsSettings::new();
         if let Some(profile) = profile_name {
             let provider = py
@@ -172,6 +182,15 @@ impl Core {
         }
         if let Some(url) = endpoint_url {
             aws = aws.endpoint_url(url);
+        }
+        if let Some(url) = proxy_url {
+            aws = aws.proxy(url);
+        }
+        if let Some(hosts) = no_proxy {
+            aws = aws.no_proxy(hosts);
+        }
+        if let Some(path) = ca_bundle {
+            aws = aws.ca_bundle(path);
         }
         if let Some(broker) = credentials {
             aws = aws.credentials_provider(SharedCredentialsProvider::new(PythonCredentials::new(
@@ -204,7 +223,7 @@ impl Core {
             // Waiting for room is done here, with the GIL released (see `wait_for_room`).
             .overflow(OverflowPolicy::DropNewest)
             .shutdown_timeout(seconds(shutdown_timeout))
-            .warnings(Arc::new(BackgroundSink))
+            .warnings(Arc::new(sink.clone()))
             .aws(aws);
         if let Some(days) = retention_days {
             builder = builder.retention_days(days);
@@ -247,6 +266,7 @@ impl Core {
             tag_error,
             uses_logger_name,
             uses_thread_name,
+            sink,
         })
     }
 
@@ -328,6 +348,24 @@ impl Core {
             Ok(()) | Err(FlushError::AlreadyShutdown) => true,
             Err(_) => false,
         }
+    }
+
+    /// Why the worker failed and how many events were lost, if it failed
+    /// (`FlushError::WorkerFailed`): the core's warning, or the flush error's text if that
+    /// warning has not reached the sink yet.
+    fn worker_failure(&self) -> Option<String> {
+        let handle = &self.live.handle;
+        if !handle.worker_failed() {
+            return None;
+        }
+        self.sink.worker_failure().or_else(|| {
+            Some(
+                FlushError::WorkerFailed {
+                    lost: handle.stats().dropped.get(DropReason::WorkerFailed),
+                }
+                .to_string(),
+            )
+        })
     }
 
     /// Whether `shutdown` was called.

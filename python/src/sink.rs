@@ -8,11 +8,27 @@
 //! the core, without touching Python: the worker may run while the interpreter is busy or
 //! finalising.
 
+use std::sync::{Arc, Mutex};
+
 use watchtower_logs::{StderrSink, Warning, WarningKind, WarningSink};
 
-/// Prints background warnings to stderr; drops the kinds Python raises itself.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct BackgroundSink;
+/// Prints background warnings to stderr; drops the kinds Python raises itself. Keeps the
+/// worker-failure warning (its cause and the events lost), which `flush()` and `close()` raise
+/// again as a `WatchtowerWarning`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BackgroundSink {
+    worker_failure: Arc<Mutex<Option<String>>>,
+}
+
+impl BackgroundSink {
+    /// The core's warning when the worker failed, if it came.
+    pub(crate) fn worker_failure(&self) -> Option<String> {
+        self.worker_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
 
 /// Whether the Python side raises this kind as a `WatchtowerWarning` itself.
 pub(crate) fn raised_in_python(kind: WarningKind) -> bool {
@@ -27,6 +43,12 @@ pub(crate) fn raised_in_python(kind: WarningKind) -> bool {
 
 impl WarningSink for BackgroundSink {
     fn warn(&self, warning: &Warning) {
+        if warning.kind == WarningKind::WorkerFailed {
+            *self
+                .worker_failure
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(warning.message.clone());
+        }
         if !raised_in_python(warning.kind) {
             StderrSink.warn(warning);
         }
@@ -45,5 +67,28 @@ mod tests {
         assert!(!raised_in_python(WarningKind::DeliveryFailed));
         assert!(!raised_in_python(WarningKind::QueueFull));
         assert!(!raised_in_python(WarningKind::Credentials));
+    }
+
+    #[test]
+    fn the_worker_failure_is_kept_for_python() {
+        let sink = BackgroundSink::default();
+        let clone = sink.clone();
+        assert_eq!(sink.worker_failure(), None);
+        clone.warn(&Warning {
+            kind: WarningKind::DeliveryFailed,
+            message: "not this one".into(),
+            suppressed: 0,
+        });
+        assert_eq!(sink.worker_failure(), None);
+        clone.warn(&Warning {
+            kind: WarningKind::WorkerFailed,
+            message: "the watchtower worker failed (boom); 5 queued events were lost".into(),
+            suppressed: 0,
+        });
+        let kept = sink.worker_failure().unwrap();
+        assert!(
+            kept.contains("boom") && kept.contains("5 queued events"),
+            "{kept}"
+        );
     }
 }

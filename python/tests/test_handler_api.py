@@ -47,6 +47,9 @@ KEYWORD_ONLY = [
     ("max_retry_time", None),
     ("request_timeout", None),
     ("json_extra_fields", False),
+    ("proxy_url", None),
+    ("no_proxy", None),
+    ("ca_bundle", None),
 ]
 
 

@@ -16,3 +16,21 @@ def configure() -> Stats:
     by_reason: dict[str, int] = stats["dropped"]
     assert delivered >= 0 and all(n >= 0 for n in by_reason.values())
     return stats
+
+
+@watchtower.lambda_handler
+def lambda_function(event: dict[str, str], context: object) -> str:
+    logging.getLogger(__name__).info("event %s", event)
+    return event["name"]
+
+
+@watchtower.flush_on_return(deadline_margin=1.0, timeout=5)
+def another_function(event: dict[str, str], context: object) -> int:
+    return len(event)
+
+
+def in_a_block(context: object) -> bool:
+    with watchtower.flush_on_return(context=context):
+        logging.getLogger(__name__).info("inside")
+    name: str = lambda_function({"name": "x"}, context)
+    return bool(name) and another_function({}, context) == 0 and watchtower.flush_all(1.0)

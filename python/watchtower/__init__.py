@@ -21,6 +21,7 @@ Differences from 3.4, all in the direction of not losing or mangling logs:
 - several handlers deliver at exit, and a forked child logs through a fresh worker.
 """
 
+import functools
 import json
 import logging
 import os
@@ -33,7 +34,19 @@ import weakref
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Sequence,
+    TypeVar,
+    Union,
+    cast,
+    overload,
+)
 
 from . import _watchtower
 from ._watchtower import WatchtowerError, WatchtowerWarning, __version__
@@ -48,6 +61,9 @@ __all__ = [
     "WatchtowerError",
     "WatchtowerWarning",
     "__version__",
+    "flush_all",
+    "flush_on_return",
+    "lambda_handler",
 ]
 
 DEFAULT_LOG_STREAM_NAME = "{machine_name}/{program_name}/{logger_name}/{process_id}"
@@ -56,6 +72,7 @@ _EMPTY_MESSAGE = "Received empty message. Empty messages cannot be sent to Cloud
 _AFTER_SHUTDOWN = "Received message after logging system shutdown"
 _TRUNCATED = "Log message size exceeds CWL max payload size, truncated"
 _TIMED_OUT = "Timed out while delivering logs"
+_WORKER_FAILED = "The watchtower worker failed, records were lost"
 
 # PutLogEvents limits: bytes (message + 26 per event) and events per request.
 _MAX_BATCH_BYTES = 1_048_576
@@ -349,6 +366,37 @@ def _after_fork_in_child():
         handler._reset_after_fork()
 
 
+_uwsgi_hooked = False
+
+
+def _hook_uwsgi_fork():
+    """uWSGI forks its workers from C without PyOS_AfterFork_Child (unless
+    ``--py-call-osafterfork``), so ``os.register_at_fork`` hooks never run there and a worker
+    would keep the master's core, whose worker thread is not in that process. Its own post-fork
+    hook runs in every worker: chain ``_after_fork_in_child`` to it (idempotent if both run)."""
+    global _uwsgi_hooked
+    uwsgi = sys.modules.get("uwsgi")
+    if _uwsgi_hooked or uwsgi is None:
+        return
+    _uwsgi_hooked = True
+    try:
+        import importlib
+
+        # Its import replaces uwsgi.post_fork_hook with its chain. (importlib: no stubs.)
+        importlib.import_module("uwsgidecorators").postfork_chain.append(_after_fork_in_child)
+        return
+    except Exception:
+        pass
+    previous = getattr(uwsgi, "post_fork_hook", None)
+
+    def hook():
+        _after_fork_in_child()
+        if callable(previous):
+            previous()
+
+    uwsgi.post_fork_hook = hook
+
+
 class CloudWatchLogHandler(logging.Handler):
     """
     Create a new CloudWatch log handler object. This is the main entry point to the
@@ -404,6 +452,11 @@ class CloudWatchLogHandler(logging.Handler):
     :param json_extra_fields: Add the record's ``extra=`` fields to the message as JSON keys
         (a non-dict message becomes ``{"msg": message, ...}``, as with
         ``add_log_record_attrs``). Default False.
+    :param proxy_url: HTTP(S) proxy for every request (``http://user:password@proxy:3128``;
+        the password is never shown). Default: ``HTTPS_PROXY`` / ``HTTP_PROXY``.
+    :param no_proxy: Hosts that bypass the proxy, comma-separated. Default: ``NO_PROXY``.
+    :param ca_bundle: A PEM file of CA certificates trusted in addition to the system's.
+        Default: ``AWS_CA_BUNDLE``.
     """
 
     #: The default formatter is a CloudWatchLogFormatter (so that the documented
@@ -456,9 +509,15 @@ class CloudWatchLogHandler(logging.Handler):
         max_retry_time: Optional[float] = None,
         request_timeout: Optional[float] = None,
         json_extra_fields: bool = False,
+        proxy_url: Optional[str] = None,
+        no_proxy: Optional[str] = None,
+        ca_bundle: Optional[str] = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.proxy_url = proxy_url
+        self.no_proxy = no_proxy
+        self.ca_bundle = None if ca_bundle is None else os.fspath(ca_bundle)
         self.region_name = region_name
         self.endpoint_url = endpoint_url
         self.max_retry_time = max_retry_time
@@ -600,6 +659,9 @@ class CloudWatchLogHandler(logging.Handler):
             options["max_retry_time"] = _seconds(self.max_retry_time)
         if self.request_timeout is not None:
             options["request_timeout"] = _seconds(self.request_timeout)
+        for name in ("proxy_url", "no_proxy", "ca_bundle"):
+            if getattr(self, name) is not None:
+                options[name] = getattr(self, name)
         return options
 
     def _start_core(self, setup: bool):
@@ -639,6 +701,7 @@ class CloudWatchLogHandler(logging.Handler):
         self._core_pid = os.getpid()
         self._flush_at_multiprocessing_exit()
         _install_sigterm_flush()
+        _hook_uwsgi_fork()
         return core
 
     def _setup_log_group_with_client(self, tags_valid: bool):
@@ -794,16 +857,34 @@ class CloudWatchLogHandler(logging.Handler):
         Send any queued messages to CloudWatch and wait (up to FLUSH_TIMEOUT seconds, GIL
         released) until they are delivered.
         """
+        self._flush_within(self.FLUSH_TIMEOUT)
+
+    def _flush_within(self, timeout: float) -> bool:
+        # flush() waiting up to `timeout` seconds; whether everything queued was delivered.
         self.addFilter(_boto_filter)
         if self.shutting_down:
-            return
+            return True
         self._submit_pending()
         core = self._core
-        if core is not None:
-            # Waiting for the worker while holding the logging lock could wait for the
-            # credentials thread, which may need that lock for botocore's log calls: then only
-            # send now, without waiting.
-            core.flush(0 if self._must_not_wait() else self.FLUSH_TIMEOUT)
+        if core is None:
+            return True
+        # Waiting for the worker while holding the logging lock could wait for the
+        # credentials thread, which may need that lock for botocore's log calls: then only
+        # send now, without waiting.
+        delivered = bool(core.flush(0 if self._must_not_wait() else max(0.0, timeout)))
+        if not delivered:
+            self._warn_worker_failure(core)
+        return delivered
+
+    def _warn_worker_failure(self, core) -> bool:
+        # The core's worker failed (a bug): say why and what was lost, once per handler.
+        failure = core.worker_failure()
+        if failure is None:
+            return False
+        if not self.__dict__.get("_worker_failure_warned"):
+            self._worker_failure_warned = True
+            warnings.warn(f"{_WORKER_FAILED}: {failure}", WatchtowerWarning, stacklevel=1)
+        return True
 
     def _must_not_wait(self):
         return self.__dict__.get("_credentials") is not None and _holds_logging_lock()
@@ -832,7 +913,7 @@ class CloudWatchLogHandler(logging.Handler):
         super().close()
 
     def _shutdown_core(self, core):
-        if not core.shutdown(self.FLUSH_TIMEOUT):
+        if not core.shutdown(self.FLUSH_TIMEOUT) and not self._warn_worker_failure(core):
             warnings.warn(_TIMED_OUT, WatchtowerWarning, stacklevel=1)
         credentials = self.__dict__.get("_credentials")
         if credentials is not None:
@@ -1017,6 +1098,135 @@ class CloudWatchLogHandler(logging.Handler):
 _SUBMIT_BATCH = CloudWatchLogHandler._submit_batch
 _GET_STREAM_NAME = CloudWatchLogHandler._get_stream_name
 _EMIT = CloudWatchLogHandler.emit
+
+
+#: Seconds flush_on_return keeps free before Lambda's deadline (for the return itself).
+DEFAULT_DEADLINE_MARGIN = 0.5
+
+
+def flush_all(timeout: Optional[float] = None) -> bool:
+    """Delivers what every ``CloudWatchLogHandler`` of this process holds, waiting (GIL
+    released) at most ``timeout`` seconds for all of them together (default: ``FLUSH_TIMEOUT``).
+    Returns whether everything was delivered; if not, warns (``WatchtowerWarning``) with the
+    number of events still queued, which the worker keeps sending afterwards."""
+    if timeout is None:
+        timeout = CloudWatchLogHandler.FLUSH_TIMEOUT
+    deadline = time.monotonic() + max(0.0, float(timeout))
+    delivered = True
+    for handler in list(_handlers):
+        try:
+            ok = handler._flush_within(deadline - time.monotonic())
+        except Exception:
+            ok = False
+        delivered = delivered and ok
+    if not delivered:
+        queued = sum(h.stats()["queued_events"] for h in list(_handlers))
+        warnings.warn(
+            f"{_TIMED_OUT}: {queued} events not delivered within {float(timeout):.3g} s",
+            WatchtowerWarning,
+            stacklevel=1,
+        )
+    return delivered
+
+
+def _remaining_seconds(context: Any) -> Optional[float]:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    try:
+        return float(remaining()) / 1000.0
+    except Exception:
+        return None
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class _FlushOnReturn:
+    # What flush_on_return(...) returns without a function: a decorator and a context manager.
+    def __init__(self, deadline_margin: float, timeout: Optional[float], context: Any):
+        self.deadline_margin = float(deadline_margin)
+        self.timeout = timeout
+        self.context = context
+
+    def _timeout(self, context: Any) -> float:
+        remaining = _remaining_seconds(context if context is not None else self.context)
+        default = (
+            CloudWatchLogHandler.FLUSH_TIMEOUT if self.timeout is None else float(self.timeout)
+        )
+        if remaining is None:
+            return default
+        return max(0.0, min(default, remaining - self.deadline_margin))
+
+    def flush(self, context: Any = None) -> bool:
+        return flush_all(self._timeout(context))
+
+    def __enter__(self) -> "_FlushOnReturn":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.flush()
+
+    def __call__(self, func: _F) -> _F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            context = kwargs.get("context")
+            if context is None:
+                context = next((a for a in args if _remaining_seconds(a) is not None), None)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.flush(context)
+
+        return cast(_F, wrapper)
+
+
+@overload
+def flush_on_return(
+    func: _F,
+    *,
+    deadline_margin: float = ...,
+    timeout: Optional[float] = ...,
+    context: Any = ...,
+) -> _F: ...
+
+
+@overload
+def flush_on_return(
+    func: None = None,
+    *,
+    deadline_margin: float = ...,
+    timeout: Optional[float] = ...,
+    context: Any = ...,
+) -> _FlushOnReturn: ...
+
+
+def flush_on_return(
+    func: Optional[Callable[..., Any]] = None,
+    *,
+    deadline_margin: float = DEFAULT_DEADLINE_MARGIN,
+    timeout: Optional[float] = None,
+    context: Any = None,
+) -> Any:
+    """Delivers every record of a call before it returns (AWS Lambda: the process may be
+    frozen, and never resumed, as soon as the handler returns).
+
+    As a decorator (``@flush_on_return`` or ``@flush_on_return(deadline_margin=1.0)``): after
+    the function returns or raises, every ``CloudWatchLogHandler`` of the process is flushed.
+    The wait is bounded by the Lambda context's remaining time minus ``deadline_margin``
+    seconds (the context is the argument with ``get_remaining_time_in_millis``, or the
+    ``context`` keyword) and by ``timeout`` (default ``FLUSH_TIMEOUT``); without a context,
+    by ``timeout``. As a context manager (``with flush_on_return(context=context):``), the same
+    when the block ends. If not everything was delivered in time, a ``WatchtowerWarning``
+    says how many events are still queued."""
+    wrapper = _FlushOnReturn(deadline_margin, timeout, context)
+    if func is not None:
+        return wrapper(func)
+    return wrapper
+
+
+#: ``@watchtower.lambda_handler``: :func:`flush_on_return` for a Lambda handler.
+lambda_handler = flush_on_return
 
 
 def _flush_ref(ref):

@@ -118,6 +118,9 @@ class Core:
         shutdown_timeout: float = 30.0,
         max_retry_time: Optional[float] = None,
         request_timeout: Optional[float] = None,
+        proxy_url: Optional[str] = None,
+        no_proxy: Optional[str] = None,
+        ca_bundle: Optional[str] = None,
     ) -> Self: ...
     def setup_log_group(self, timeout: float) -> None:
         """Creates the log group (if configured) and sets its retention now (GIL released);
@@ -132,5 +135,7 @@ class Core:
         """Sends everything queued and waits for it (GIL released); False on timeout."""
     def shutdown(self, timeout: float) -> bool:
         """Flushes and stops the worker (GIL released); False if events were left."""
+    def worker_failure(self) -> Optional[str]:
+        """Why the worker failed and how many events were lost, if it failed."""
     def stats(self) -> Stats:
         """The counters."""
