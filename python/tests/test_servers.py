@@ -174,6 +174,54 @@ def test_uvicorn_sigterm_delivers_every_request(moto, group, tmp_path):
     assert records == list(range(30))
 
 
+ASGI_APP_WITH_HANDLER = (
+    ASGI_APP
+    + """
+import os
+import watchtower
+
+logger.setLevel(logging.INFO)
+logger.propagate = False
+group = os.environ["WT_GROUP"]
+logger.addHandler(watchtower.CloudWatchLogHandler(log_group_name=group, log_stream_name="uvicorn"))
+"""
+)
+
+
+def test_uvicorn_workers_with_the_handler_made_at_import_deliver_every_request(
+    moto, group, tmp_path
+):
+    """`uvicorn --workers 2 module:app`, the handler made while each worker imports the app:
+    the worker's server already holds SIGTERM then, and after its graceful shutdown it restores
+    the default action and re-raises SIGTERM (atexit never runs). The re-raise flushes first:
+    every record arrives."""
+    pytest.importorskip("uvicorn")
+    (tmp_path / "asgi_app.py").write_text(ASGI_APP_WITH_HANDLER)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--port", str(port), "--log-level", "warning"]
+        + ["--workers", "2", "asgi_app:app"],
+        cwd=tmp_path,
+        env=dict(os.environ, WT_GROUP=group),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for n in range(30):
+            _get(server, f"http://127.0.0.1:{port}/{n}")
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    # The supervisor exits 0 once its workers are gone (uvicorn's own behaviour); each worker
+    # ended through the re-raised SIGTERM.
+    assert server.returncode == 0, err
+    assert "Traceback" not in err, err
+    records = sorted(int(m.split()[1]) for m in all_messages(group))
+    assert records == list(range(30))
+
+
 DJANGO_PROJECT = """
 import os
 

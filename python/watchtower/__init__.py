@@ -342,6 +342,9 @@ def _install_sigterm_flush():
         return
     try:
         if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            # Someone else's handler (uvicorn installs its own before it imports the app):
+            # leave it, but deliver if it later puts the default back and re-raises.
+            _flush_before_reraise()
             return
         signal.signal(signal.SIGTERM, _on_sigterm)
     except (ValueError, OSError):  # not the main interpreter, or no SIGTERM here
@@ -349,15 +352,49 @@ def _install_sigterm_flush():
     _sigterm_pid = os.getpid()
 
 
-def _on_sigterm(signum, frame):
+_raise_signal_wrapped = False
+
+
+def _flush_before_reraise():
+    """Servers such as uvicorn take SIGTERM before they import the application, shut down
+    gracefully, then restore the previous (default) action and re-raise the signal with
+    ``signal.raise_signal``: the process dies by the default action and atexit never runs, so a
+    handler created during the import would lose what it holds. ``signal.raise_signal`` is
+    wrapped so that re-raising SIGTERM while its action is the default first flushes every
+    handler; anything else is passed on untouched."""
+    global _raise_signal_wrapped
     import signal
 
-    signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    if _raise_signal_wrapped:
+        return
+    original = signal.raise_signal
+
+    @functools.wraps(original)
+    def raise_signal(signum):
+        try:
+            if signum == signal.SIGTERM and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                _flush_every_handler()
+        except Exception:
+            pass
+        return original(signum)
+
+    signal.raise_signal = raise_signal
+    _raise_signal_wrapped = True
+
+
+def _flush_every_handler():
     for handler in list(_handlers):
         try:
             handler.flush()
         except Exception:
             pass
+
+
+def _on_sigterm(signum, frame):
+    import signal
+
+    signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    _flush_every_handler()
     signal.raise_signal(signum)
 
 
