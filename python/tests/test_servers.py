@@ -129,6 +129,28 @@ def test_gunicorn_max_requests_and_sighup_reload_deliver_every_request(moto, gro
     assert len(events_by_stream(group)) > 2  # recycled and reloaded workers had streams too
 
 
+def _uvicorn_30_requests_then_sigterm(tmp_path, group, args):
+    """Runs uvicorn with `args` in `tmp_path`, makes 30 requests, sends SIGTERM and waits;
+    returns (returncode, stderr)."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--port", str(port), "--log-level", "warning", *args],
+        cwd=tmp_path,
+        env=dict(os.environ, WT_GROUP=group),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for n in range(30):
+            _get(server, f"http://127.0.0.1:{port}/{n}")
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    return server.returncode, err
+
+
 def test_uvicorn_sigterm_delivers_every_request(moto, group, tmp_path):
     """uvicorn re-raises SIGTERM after its graceful shutdown, so atexit never runs (3.4 loses
     everything). With the handler configured by --log-config (before uvicorn takes the
@@ -152,23 +174,10 @@ def test_uvicorn_sigterm_delivers_every_request(moto, group, tmp_path):
             }
         )
     )
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--port", str(port), "--log-config", "log.json"]
-        + ["--log-level", "warning", "asgi_app:app"],
-        cwd=tmp_path,
-        stderr=subprocess.PIPE,
-        text=True,
+    returncode, err = _uvicorn_30_requests_then_sigterm(
+        tmp_path, group, ["--log-config", "log.json", "asgi_app:app"]
     )
-    try:
-        for n in range(30):
-            _get(server, f"http://127.0.0.1:{port}/{n}")
-        server.send_signal(signal.SIGTERM)
-        _, err = server.communicate(timeout=60)
-    finally:
-        if server.poll() is None:
-            server.kill()
-    assert server.returncode == -signal.SIGTERM, err
+    assert returncode == -signal.SIGTERM, err
     assert "Traceback" not in err, err
     records = sorted(int(m.split()[1]) for m in all_messages(group))
     assert records == list(range(30))
@@ -197,26 +206,12 @@ def test_uvicorn_workers_with_the_handler_made_at_import_deliver_every_request(
     every record arrives."""
     pytest.importorskip("uvicorn")
     (tmp_path / "asgi_app.py").write_text(ASGI_APP_WITH_HANDLER)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--port", str(port), "--log-level", "warning"]
-        + ["--workers", "2", "asgi_app:app"],
-        cwd=tmp_path,
-        env=dict(os.environ, WT_GROUP=group),
-        stderr=subprocess.PIPE,
-        text=True,
+    returncode, err = _uvicorn_30_requests_then_sigterm(
+        tmp_path, group, ["--workers", "2", "asgi_app:app"]
     )
-    try:
-        for n in range(30):
-            _get(server, f"http://127.0.0.1:{port}/{n}")
-        server.send_signal(signal.SIGTERM)
-        _, err = server.communicate(timeout=60)
-    finally:
-        if server.poll() is None:
-            server.kill()
     # The supervisor exits 0 once its workers are gone (uvicorn's own behaviour); each worker
     # ended through the re-raised SIGTERM.
-    assert server.returncode == 0, err
+    assert returncode == 0, err
     assert "Traceback" not in err, err
     records = sorted(int(m.split()[1]) for m in all_messages(group))
     assert records == list(range(30))
