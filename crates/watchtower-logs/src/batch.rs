@@ -29,6 +29,18 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
+    /// Memory the batch's events hold (see [`QueuedEvent::held`]).
+    pub(crate) fn held(&self) -> usize {
+        self.events.iter().map(QueuedEvent::held).sum()
+    }
+
+    /// Memory a request for this batch holds on top of the batch while it is in flight: the
+    /// serialised, JSON-escaped body (the SDK's copy of the messages lives only until the body
+    /// is serialised). Counted against `max_queue_bytes` until the batch is settled.
+    pub(crate) fn request_copies(&self) -> usize {
+        self.bytes + self.bytes / 4 + self.events.len() * 16
+    }
+
     /// Splits the batch into two halves (for isolating an event the service refuses).
     pub(crate) fn split_in_half(mut self) -> (Batch, Batch) {
         let second = self.events.split_off(self.events.len() / 2);

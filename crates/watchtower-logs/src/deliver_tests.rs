@@ -142,7 +142,9 @@ fn deliver(config: ConfigBuilder, api: FakeApi, n: usize) -> (Stats, Arc<FakeApi
         .unwrap();
     runtime.block_on(async {
         for batch in batches {
-            let id = shared.inflight.register(batch.events.len(), batch.bytes);
+            let id = shared
+                .inflight
+                .register(batch.events.len(), batch.held(), 0);
             delivery.deliver(id, batch).await;
         }
     });

@@ -145,9 +145,9 @@ impl Shared {
         delivered_bytes: usize,
         dropped: &[(DropReason, usize)],
     ) {
-        if !self.inflight.settle(id, batch.events.len(), batch.bytes) {
+        let Some(release) = self.inflight.settle(id, batch.events.len(), batch.held()) else {
             return;
-        }
+        };
         let c = &self.counters;
         if delivered > 0 {
             c.delivered.fetch_add(delivered as u64, Ordering::Relaxed);
@@ -157,7 +157,7 @@ impl Shared {
         for (reason, n) in dropped {
             c.drop_events(*reason, *n as u64);
         }
-        self.queues.release(batch.bytes, batch.events.len(), c);
+        self.queues.release(release, batch.events.len(), c);
     }
 }
 
@@ -171,44 +171,63 @@ pub(crate) struct InFlight {
 #[derive(Debug, Default)]
 struct InFlightState {
     next_id: u64,
-    /// Per batch id: events and bytes not settled yet.
-    active: BTreeMap<u64, (usize, usize)>,
+    /// Per batch id: events not settled yet, and the memory they and the batch's request copies
+    /// hold (counted against the queue bound).
+    active: BTreeMap<u64, Active>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Active {
+    events: usize,
+    held: usize,
+    copies: usize,
 }
 
 impl InFlight {
-    /// Forgets batch `id`; returns the events and bytes it still held.
+    /// Forgets batch `id`; returns the events it still held and the memory they and its
+    /// request copies held.
     fn abandon(&self, id: u64) -> Option<(usize, usize)> {
         let taken = self.lock().active.remove(&id);
         self.changed.notify_waiters();
-        taken
+        taken.map(|a| (a.events, a.held + a.copies))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, InFlightState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn register(&self, events: usize, bytes: usize) -> u64 {
+    /// Registers a batch of `events` holding `held` bytes, whose requests hold `copies` more.
+    pub(crate) fn register(&self, events: usize, held: usize, copies: usize) -> u64 {
         let mut s = self.lock();
         let id = s.next_id;
         s.next_id += 1;
-        s.active.insert(id, (events, bytes));
+        s.active.insert(
+            id,
+            Active {
+                events,
+                held,
+                copies,
+            },
+        );
         id
     }
 
-    /// Marks `events` of batch `id` settled; false if the batch was already taken by shutdown.
-    fn settle(&self, id: u64, events: usize, bytes: usize) -> bool {
+    /// Marks `events` of batch `id` (holding `held` bytes) settled. Returns the memory to give
+    /// back (with the request copies once the whole batch is settled), or `None` if the batch
+    /// was already taken by shutdown.
+    fn settle(&self, id: u64, events: usize, held: usize) -> Option<usize> {
         let mut s = self.lock();
-        let Some(entry) = s.active.get_mut(&id) else {
-            return false;
-        };
-        entry.0 = entry.0.saturating_sub(events);
-        entry.1 = entry.1.saturating_sub(bytes);
-        if entry.0 == 0 {
-            s.active.remove(&id);
-            drop(s);
-            self.changed.notify_waiters();
+        let entry = s.active.get_mut(&id)?;
+        entry.events = entry.events.saturating_sub(events);
+        entry.held = entry.held.saturating_sub(held);
+        if entry.events > 0 {
+            return Some(held);
         }
-        true
+        let copies = entry.copies;
+        s.active.remove(&id);
+        drop(s);
+        self.changed.notify_waiters();
+        Some(held + copies)
     }
 
     pub(crate) fn next_id(&self) -> u64 {
@@ -241,7 +260,7 @@ impl InFlight {
         self.changed.notify_waiters();
         taken
             .values()
-            .fold((0, 0), |(e, b), (ev, by)| (e + ev, b + by))
+            .fold((0, 0), |(e, b), a| (e + a.events, b + a.held + a.copies))
     }
 }
 

@@ -10,8 +10,10 @@
 //! then renders the events and queues them as [`Handle::log`](crate::Handle::log) does
 //! ([`Ingest::drain`]). Each thread's events keep their order.
 //!
-//! Buffered events count against `max_queue_bytes`: a thread reserves room by the chunk before
-//! it buffers, and a drain gives the room back. When the queues are too full to grant a chunk,
+//! Buffered events count against `max_queue_bytes`: a thread reserves room in the queues'
+//! bound by the chunk before it buffers, and a drain gives a block's room back just before it
+//! queues the block's events (so that what is buffered and what is queued never count twice
+//! or not at all). When the queues are too full to grant a chunk,
 //! or the overflow policy is [`Block`](crate::OverflowPolicy::Block) (the worker must never
 //! wait for room), the front end renders and queues on its own thread instead, where the
 //! overflow policy applies exactly. (Then, and only then, a thread's newest events can reach
@@ -22,7 +24,7 @@
 //! so every event is delivered, or counted as logged after shutdown.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -51,10 +53,12 @@ const MAX_CHUNK: usize = 256 * 1024;
 /// blocks, never by copying what it holds.
 const BLOCK_EVENTS: usize = 1024;
 const BLOCK_TEXT: usize = 128 * 1024;
+/// Room left for one more event's text before a block counts as full.
+const BLOCK_MARGIN: usize = 8 * 1024;
 
 /// Emptied blocks a buffer keeps for reuse (their memory is warm; fresh memory page-faults):
-/// about 1.4 MiB per logging thread, outside the queue bound.
-const MAX_SPARE_BLOCKS: usize = 8;
+/// about 350 KiB per logging thread, outside the queue bound (a fixed cost per thread).
+const MAX_SPARE_BLOCKS: usize = 2;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
@@ -68,6 +72,8 @@ thread_local! {
 struct Block {
     text: String,
     events: Vec<PendingEvent>,
+    /// Room its events use of the thread's reservation.
+    used: usize,
 }
 
 impl Block {
@@ -75,18 +81,29 @@ impl Block {
         Block {
             text: String::with_capacity(BLOCK_TEXT),
             events: Vec::with_capacity(BLOCK_EVENTS),
+            used: 0,
         }
     }
 
+    /// Full once the next event might not fit: a `String` that grows doubles its allocation
+    /// (and copies what it holds), which would leave half of every block unused.
     fn is_full(&self) -> bool {
-        self.events.len() >= BLOCK_EVENTS || self.text.len() >= BLOCK_TEXT
+        self.events.len() >= BLOCK_EVENTS || self.text.len() + BLOCK_MARGIN > BLOCK_TEXT
     }
 }
 
-/// Renders and queues every event of `blocks`, in order. An event whose rendering panics is
-/// counted as [`DropReason::WorkerFailed`](crate::DropReason::WorkerFailed); the others go on.
-fn log_all(blocks: &[Block], shared: &Shared, accept: Accept) {
-    for block in blocks {
+/// Renders and queues every event of `blocks`, in order, giving back the room `reserved` for
+/// them block by block just before the block's events enter the queues, and freeing each block
+/// once queued (so that no block is counted neither as buffered nor as queued while it is
+/// alive, but the one being queued). Returns up to [`MAX_SPARE_BLOCKS`] emptied blocks for
+/// reuse. An event whose rendering panics is counted as
+/// [`DropReason::WorkerFailed`](crate::DropReason::WorkerFailed); the others go on.
+fn log_all(blocks: Vec<Block>, mut reserved: usize, shared: &Shared, accept: Accept) -> Vec<Block> {
+    let mut spare = Vec::new();
+    for mut block in blocks {
+        let room = block.used.min(reserved);
+        shared.queues.unreserve(room);
+        reserved -= room;
         for event in &block.events {
             let logged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 event.log(&block.text, shared, accept)
@@ -95,7 +112,15 @@ fn log_all(blocks: &[Block], shared: &Shared, accept: Accept) {
                 shared.event_failed(&crate::hub::panic_text(panic.as_ref()));
             }
         }
+        if spare.len() < MAX_SPARE_BLOCKS && block.text.capacity() <= BLOCK_TEXT {
+            block.text.clear();
+            block.events.clear();
+            block.used = 0;
+            spare.push(block);
+        }
     }
+    shared.queues.unreserve(reserved);
+    spare
 }
 
 /// The per-thread buffers of one shipper.
@@ -111,10 +136,7 @@ pub(crate) struct Ingest {
     used: AtomicBool,
     /// The worker drains on a timer (or a thread has already woken it).
     armed: AtomicBool,
-    /// Bytes reserved by all buffers (used or not).
-    reserved: AtomicUsize,
     chunk: usize,
-    max_bytes: usize,
     /// A buffer holding this many events or bytes wakes the worker at once.
     full_count: usize,
     full_bytes: usize,
@@ -167,9 +189,7 @@ impl Ingest {
             buffers: Mutex::new(Vec::new()),
             used: AtomicBool::new(false),
             armed: AtomicBool::new(false),
-            reserved: AtomicUsize::new(0),
             chunk: (config.max_queue_bytes / 32).min(MAX_CHUNK),
-            max_bytes: config.max_queue_bytes,
             full_count: config.max_batch_count,
             full_bytes: config.max_batch_size,
         }
@@ -259,14 +279,15 @@ impl Ingest {
         };
         let size = block.text.len() - start + event.extra_bytes() + EVENT_ESTIMATE;
         block.events.push(event);
+        block.used += size;
         state.events += 1;
         if state.used + size > state.reserved && !self.reserve(shared, &mut state, size) {
             // No room to buffer: queue this thread's events now, in order, where the overflow
             // policy decides.
-            let blocks = self.take(&mut state);
+            let (blocks, reserved) = self.take(&mut state);
             drop(state);
-            log_all(&blocks, shared, Accept::Always);
-            self.recycle(buffer, blocks);
+            let spare = log_all(blocks, reserved, shared, Accept::Always);
+            self.recycle(buffer, spare);
             return;
         }
         state.used += size;
@@ -286,8 +307,8 @@ impl Ingest {
         // what is still here now (delivered if shutdown is still sending, counted as after
         // shutdown once it has closed the queues).
         if shared.state.load(Ordering::SeqCst) != RUNNING {
-            let blocks = self.take(&mut buffer.lock());
-            log_all(&blocks, shared, Accept::Always);
+            let (blocks, reserved) = self.take(&mut buffer.lock());
+            log_all(blocks, reserved, shared, Accept::Always);
         }
     }
 
@@ -295,43 +316,30 @@ impl Ingest {
     /// full.
     fn reserve(&self, shared: &Shared, state: &mut BufferState, size: usize) -> bool {
         let chunk = self.chunk.max(size);
-        let held = shared.counters.queued_bytes.load(Ordering::Relaxed) as usize;
-        let before = self.reserved.fetch_add(chunk, Ordering::Relaxed);
-        if held + before + chunk > self.max_bytes {
-            self.reserved.fetch_sub(chunk, Ordering::Relaxed);
+        if !shared.queues.reserve(chunk) {
             return false;
         }
         state.reserved += chunk;
         true
     }
 
-    /// Takes a buffer's events and gives back all the room it reserved (the queues count the
-    /// events from now on; the thread reserves again for its next ones).
-    fn take(&self, state: &mut BufferState) -> Vec<Block> {
+    /// Takes a buffer's events with the room it reserved for them, which the caller gives back
+    /// as it queues them ([`log_all`]); the thread reserves again for its next ones.
+    fn take(&self, state: &mut BufferState) -> (Vec<Block>, usize) {
         let blocks = std::mem::take(&mut state.blocks);
+        let reserved = std::mem::take(&mut state.reserved);
         state.events = 0;
-        self.reserved.fetch_sub(state.reserved, Ordering::Relaxed);
-        state.reserved = 0;
         state.used = 0;
         state.nudged = false;
-        blocks
+        (blocks, reserved)
     }
 
     /// Keeps emptied blocks for the thread's next events.
-    fn recycle(&self, buffer: &ThreadBuffer, blocks: Vec<Block>) {
-        let mut reusable: Vec<Block> = blocks
-            .into_iter()
-            .filter(|b| b.text.capacity() <= 2 * BLOCK_TEXT)
-            .take(MAX_SPARE_BLOCKS)
-            .collect();
-        for block in &mut reusable {
-            block.text.clear();
-            block.events.clear();
-        }
+    fn recycle(&self, buffer: &ThreadBuffer, mut spare: Vec<Block>) {
         let mut state = buffer.lock();
         let room = MAX_SPARE_BLOCKS.saturating_sub(state.spare.len());
-        reusable.truncate(room);
-        state.spare.append(&mut reusable);
+        spare.truncate(room);
+        state.spare.append(&mut spare);
     }
 
     fn lock_buffers(&self) -> MutexGuard<'_, Vec<Arc<ThreadBuffer>>> {
@@ -356,15 +364,16 @@ impl Ingest {
             if state.events == 0 {
                 // Give back an idle thread's reservation.
                 if state.reserved > 0 {
-                    drop(self.take(&mut state));
+                    let (_, reserved) = self.take(&mut state);
+                    shared.queues.unreserve(reserved);
                 }
                 continue;
             }
-            let blocks = self.take(&mut state);
+            let (blocks, reserved) = self.take(&mut state);
             drop(state);
             events += blocks.iter().map(|b| b.events.len()).sum::<usize>();
-            log_all(&blocks, shared, Accept::Always);
-            self.recycle(buffer, blocks);
+            let spare = log_all(blocks, reserved, shared, Accept::Always);
+            self.recycle(buffer, spare);
         }
         if !gone.is_empty() {
             self.lock_buffers()

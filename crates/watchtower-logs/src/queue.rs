@@ -8,13 +8,14 @@
 //! (bounded) while the worker sends. Pushing takes one short lock and never touches the network.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::batch::{into_batches, is_full, take_batch, Batch, BatchLimits};
 use crate::config::OverflowPolicy;
-use crate::record::QueuedEvent;
+use crate::record::{held_for, QueuedEvent};
 use crate::stats::Counters;
 
 #[derive(Debug)]
@@ -44,7 +45,8 @@ impl StreamQueue {
 #[derive(Debug, Default)]
 struct State {
     streams: HashMap<Arc<str>, StreamQueue>,
-    /// Bytes of queued plus in-flight events.
+    /// Memory held by queued events and by in-flight batches and their request copies (see
+    /// [`QueuedEvent::held`]).
     held_bytes: usize,
     next_seq: u64,
     /// A producer is waiting for room: the worker should send everything now.
@@ -71,6 +73,11 @@ pub(crate) struct Queues {
     room: Condvar,
     limits: BatchLimits,
     max_bytes: usize,
+    /// A copy of `held_bytes`, readable without the lock.
+    held: AtomicUsize,
+    /// Room reserved by the front ends' per-thread buffers for events they hold (see
+    /// [`crate::ingest`]); counted against the bound with `held_bytes`.
+    reserved: AtomicUsize,
 }
 
 impl Queues {
@@ -80,7 +87,42 @@ impl Queues {
             room: Condvar::new(),
             limits,
             max_bytes,
+            held: AtomicUsize::new(0),
+            reserved: AtomicUsize::new(0),
         }
+    }
+
+    /// Reserves `bytes` of the bound for events a front end buffers; false when it is full.
+    pub(crate) fn reserve(&self, bytes: usize) -> bool {
+        let before = self.reserved.fetch_add(bytes, Relaxed);
+        if self.held.load(Relaxed) + before + bytes > self.max_bytes {
+            self.reserved.fetch_sub(bytes, Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Gives back room taken by [`reserve`](Self::reserve).
+    pub(crate) fn unreserve(&self, bytes: usize) {
+        if bytes > 0 {
+            self.reserved.fetch_sub(bytes, Relaxed);
+            self.room.notify_all();
+        }
+    }
+
+    /// Counts `bytes` more against the bound for what is already queued (the copies a request
+    /// makes of its batch); given back by [`release`](Self::release).
+    pub(crate) fn hold(&self, bytes: usize, counters: &Counters) {
+        let mut state = self.lock();
+        state.held_bytes += bytes;
+        self.held.store(state.held_bytes, Relaxed);
+        drop(state);
+        counters.queued_bytes.fetch_add(bytes as u64, Relaxed);
+    }
+
+    /// Whether `held` more bytes exceed the bound.
+    fn over(&self, state: &State, held: usize) -> bool {
+        state.held_bytes + self.reserved.load(Relaxed) + held > self.max_bytes
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -101,16 +143,17 @@ impl Queues {
         wake_worker: impl Fn(),
     ) -> Pushed {
         let size = message.len() + crate::limits::EVENT_OVERHEAD_BYTES;
+        let held = held_for(message.capacity());
         let mut state = self.lock();
         if state.closed {
             return Pushed::Closed;
         }
-        if state.held_bytes + size > self.max_bytes {
+        if self.over(&state, held) {
             match policy {
                 OverflowPolicy::DropNewest => return Pushed::Full,
                 OverflowPolicy::DropOldest => {
-                    while state.held_bytes + size > self.max_bytes {
-                        if !evict_oldest(&mut state, counters) {
+                    while self.over(&state, held) {
+                        if !evict_oldest(&mut state, &self.held, counters) {
                             // Everything held is in flight: nothing to evict.
                             return Pushed::Full;
                         }
@@ -118,7 +161,7 @@ impl Queues {
                 }
                 OverflowPolicy::Block { timeout } => {
                     let deadline = crate::deadline::after(Instant::now(), timeout);
-                    while state.held_bytes + size > self.max_bytes {
+                    while self.over(&state, held) {
                         let now = Instant::now();
                         if now >= deadline {
                             return Pushed::Full;
@@ -127,7 +170,7 @@ impl Queues {
                         drop(state);
                         wake_worker();
                         state = self.lock();
-                        if state.held_bytes + size <= self.max_bytes {
+                        if !self.over(&state, held) {
                             break;
                         }
                         let wait = (deadline - now).min(Duration::from_millis(50));
@@ -145,7 +188,8 @@ impl Queues {
         }
         let seq = state.next_seq;
         state.next_seq += 1;
-        state.held_bytes += size;
+        state.held_bytes += held;
+        self.held.store(state.held_bytes, Relaxed);
         let event = QueuedEvent {
             timestamp_ms,
             message,
@@ -171,7 +215,7 @@ impl Queues {
             queue.full_at = Some(Instant::now());
         }
         counters.queued_events.fetch_add(1, Relaxed);
-        counters.queued_bytes.fetch_add(size as u64, Relaxed);
+        counters.queued_bytes.fetch_add(held as u64, Relaxed);
         Pushed::Queued {
             wake: was_empty || (now_full && !was_full),
         }
@@ -226,11 +270,13 @@ impl Queues {
         (batches, next_due)
     }
 
-    /// Gives back the room held by settled events and wakes producers waiting for it.
+    /// Gives back the room held by settled events (`bytes` as [`QueuedEvent::held`] counts
+    /// them) and wakes producers waiting for it.
     pub(crate) fn release(&self, bytes: usize, events: usize, counters: &Counters) {
         {
             let mut state = self.lock();
             state.held_bytes = state.held_bytes.saturating_sub(bytes);
+            self.held.store(state.held_bytes, Relaxed);
         }
         counters.queued_events.fetch_sub(events as u64, Relaxed);
         counters.queued_bytes.fetch_sub(bytes as u64, Relaxed);
@@ -252,14 +298,14 @@ impl Queues {
         let mut bytes = 0;
         for (_, queue) in state.streams.drain() {
             events += queue.events.len();
-            bytes += queue.bytes;
+            bytes += queue.events.iter().map(QueuedEvent::held).sum::<usize>();
         }
         (events, bytes)
     }
 }
 
 /// Drops the oldest queued event across streams; false when no queue holds any.
-fn evict_oldest(state: &mut State, counters: &Counters) -> bool {
+fn evict_oldest(state: &mut State, mirror: &AtomicUsize, counters: &Counters) -> bool {
     let oldest = state
         .streams
         .iter()
@@ -274,14 +320,15 @@ fn evict_oldest(state: &mut State, counters: &Counters) -> bool {
     let Some(event) = queue.events.pop_front() else {
         return false;
     };
-    let size = event.size();
-    queue.bytes -= size;
+    queue.bytes -= event.size();
     if queue.events.is_empty() {
         state.streams.remove(&name);
     }
-    state.held_bytes -= size;
+    let held = event.held();
+    state.held_bytes -= held;
+    mirror.store(state.held_bytes, Relaxed);
     counters.queued_events.fetch_sub(1, Relaxed);
-    counters.queued_bytes.fetch_sub(size as u64, Relaxed);
+    counters.queued_bytes.fetch_sub(held as u64, Relaxed);
     counters.evicted.fetch_add(1, Relaxed);
     counters.drop_events(crate::stats::DropReason::QueueFull, 1);
     true
@@ -322,7 +369,7 @@ mod tests {
     #[test]
     fn drop_newest_and_drop_oldest() {
         let c = Counters::default();
-        let q = Queues::new(LIMITS, 3 * 27);
+        let q = Queues::new(LIMITS, 3 * held_for(1));
         for m in ["a", "b", "c"] {
             push(&q, &c, "s", m, OverflowPolicy::DropNewest);
         }
@@ -350,7 +397,7 @@ mod tests {
     #[test]
     fn block_waits_for_room_then_gives_up() {
         let c = Counters::default();
-        let q = Queues::new(LIMITS, 27);
+        let q = Queues::new(LIMITS, held_for(1));
         push(&q, &c, "s", "a", OverflowPolicy::DropNewest);
         let started = Instant::now();
         let policy = OverflowPolicy::Block {
@@ -369,7 +416,7 @@ mod tests {
             };
             q2.push("s", 0, "c".into(), policy, &c, || {})
         });
-        q.release(batches[0].bytes, 1, &c);
+        q.release(batches[0].held(), 1, &c);
         assert!(matches!(released.join().unwrap(), Pushed::Queued { .. }));
     }
 }

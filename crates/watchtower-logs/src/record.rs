@@ -88,4 +88,25 @@ impl QueuedEvent {
     pub(crate) fn size(&self) -> usize {
         self.message.len() + crate::limits::EVENT_OVERHEAD_BYTES
     }
+
+    /// Memory the event holds while queued, as counted against `max_queue_bytes`: the message's
+    /// allocation as the allocator rounds it, plus this struct and its slot in a queue.
+    pub(crate) fn held(&self) -> usize {
+        held_for(self.message.capacity())
+    }
+}
+
+/// Bytes counted per queued event on top of its message's allocation: the struct and a
+/// queue's spare slot (queues grow by doubling: up to one more struct per event).
+pub(crate) const QUEUED_OVERHEAD: usize = 2 * std::mem::size_of::<QueuedEvent>();
+
+/// What an event whose message has `capacity` bytes allocated holds (see [`QueuedEvent::held`]).
+pub(crate) fn held_for(capacity: usize) -> usize {
+    // The allocator's chunk: the bytes plus an 8-byte header, in 16-byte steps, 32 at least.
+    let chunk = if capacity == 0 {
+        0
+    } else {
+        ((capacity + 8 + 15) & !15).max(32)
+    };
+    chunk + QUEUED_OVERHEAD
 }

@@ -226,7 +226,12 @@ impl Worker {
     /// settled and a request permit is free. A task that panics has its batch counted.
     fn dispatch(&mut self, batch: Batch) {
         let shared = &self.shared;
-        let id = shared.inflight.register(batch.events.len(), batch.bytes);
+        // What the request copies of the batch counts against the bound until it is settled.
+        let copies = batch.request_copies();
+        shared.queues.hold(copies, &shared.counters);
+        let id = shared
+            .inflight
+            .register(batch.events.len(), batch.held(), copies);
         // Streams whose last batch is settled need no entry.
         self.stream_tails
             .retain(|_, tail| matches!(tail.try_recv(), Err(oneshot::error::TryRecvError::Empty)));

@@ -103,6 +103,33 @@ pub(crate) enum FieldValue {
 pub(crate) struct Fields(Vec<(Cow<'static, str>, FieldValue)>);
 
 impl Fields {
+    /// Room for `n` fields, allocated once.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Fields(Vec::with_capacity(n))
+    }
+
+    /// Memory the fields hold outside their struct, as the allocator counts it.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let chunk = |n: usize| if n == 0 { 0 } else { (n + 8 + 15) & !15 };
+        let owned: usize = self
+            .0
+            .iter()
+            .map(|(name, value)| {
+                let name = match name {
+                    Cow::Owned(s) => chunk(s.capacity()),
+                    Cow::Borrowed(_) => 0,
+                };
+                let value = match value {
+                    FieldValue::Str(s) => chunk(s.capacity()),
+                    _ => 0,
+                };
+                name + value
+            })
+            .sum();
+        chunk(self.0.capacity() * std::mem::size_of::<(Cow<'static, str>, FieldValue)>()) + owned
+    }
+
     pub(crate) fn insert(&mut self, name: Cow<'static, str>, value: FieldValue) {
         match self.0.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = value,

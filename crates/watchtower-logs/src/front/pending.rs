@@ -2,7 +2,7 @@
 //! strings are in its block's text, its level, and the rendering into a [`Record`].
 
 use super::render::{render, EventParts};
-use super::{FieldValue, Fields, Format};
+use super::{Fields, Format};
 use crate::admit::Accept;
 use crate::hub::Shared;
 use crate::Record;
@@ -137,21 +137,11 @@ impl PendingEvent {
         self
     }
 
-    /// Bytes the event holds outside its block's text (its fields), counted against the queue
-    /// bound with the text.
+    /// Bytes the event holds outside its block's text (its boxed extras and their fields, as
+    /// the allocator counts them), counted against the queue bound with the text.
     pub(crate) fn extra_bytes(&self) -> usize {
         let Some(extra) = &self.extra else { return 0 };
-        extra
-            .fields
-            .iter()
-            .map(|(name, value)| {
-                name.len()
-                    + match value {
-                        FieldValue::Str(s) => s.len(),
-                        _ => 16,
-                    }
-            })
-            .sum()
+        std::mem::size_of::<PendingExtra>() + 16 + extra.fields.heap_bytes()
     }
 
     /// The logging thread's name, for the stream name template.

@@ -189,9 +189,15 @@ pub(crate) fn plain_span(out: &mut String, name: &str, fields: Option<&Fields>) 
 /// Renders an event. `spans` is the already rendered span list: for JSON the elements of the
 /// `spans` array (`None`: no `spans` key), for plain text the `a{..}:b:` prefix.
 pub(crate) fn render(format: Format, event: &EventParts<'_>, spans: Option<&str>) -> String {
-    // The JSON around the strings is about 100 bytes: one allocation, no regrowth.
+    // One allocation, no regrowth, little slack (the queue bound counts the capacity): the JSON
+    // around the strings is about 100 bytes, the plain prefix about 40.
+    let around = match format {
+        Format::Json => 104,
+        _ => 48,
+    };
     let mut out = String::with_capacity(
-        112 + event.target.len()
+        around
+            + event.target.len()
             + event.message.len()
             + spans.map_or(0, str::len)
             + 24 * event.fields.0.len(),

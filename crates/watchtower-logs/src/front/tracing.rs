@@ -191,7 +191,8 @@ impl CloudWatchLayer {
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let meta = event.metadata();
-        let mut fields = Fields::default();
+        // Every field but the message, allocated once.
+        let mut fields = Fields::with_capacity(meta.fields().len().saturating_sub(1));
         let mut visitor = FieldVisitor::new(&mut fields, Some(text));
         visitor.bridged = bridged;
         event.record(&mut visitor);
