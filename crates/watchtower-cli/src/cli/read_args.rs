@@ -162,9 +162,15 @@ pub struct TailArgs {
     #[command(flatten)]
     pub read: ReadArgs,
 
-    /// Keep polling for new events until interrupted.
+    /// Keep printing new events until interrupted: with a Live Tail session where the
+    /// endpoint offers one, else by polling (one line on stderr says which).
     #[arg(short, long)]
     pub follow: bool,
+
+    /// With --follow: poll with FilterLogEvents instead of a Live Tail session (Live Tail
+    /// samples above 500 events a second; polling reads them all).
+    #[arg(long)]
+    pub no_live_tail: bool,
 
     /// Oldest event time, as for `get --start` [default: 10m].
     #[arg(
@@ -198,7 +204,8 @@ pub struct TailArgs {
     )]
     pub format: ReadFormat,
 
-    /// With --follow: time between polls (doubled, up to 1 minute, while throttled).
+    /// With --follow, when polling: time between polls (doubled, up to 1 minute, while
+    /// throttled).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "2s")]
     pub poll_interval: Duration,
 
