@@ -28,14 +28,19 @@ pub struct ReadArgs {
     pub group_flags: Vec<String>,
 
     /// Only this stream (repeatable).
+    #[arg(short, long, value_name = "STREAM", conflicts_with = "stream_prefix")]
+    pub stream: Vec<String>,
+
+    /// Only these streams, as aws takes them: several values after one flag (`--log-stream-names
+    /// a b c`; put GROUP arguments before it or use -g), the flag repeated, or both.
     #[arg(
-        short,
         long,
         value_name = "STREAM",
-        visible_alias = "log-stream-names",
+        num_args = 1..,
+        action = clap::ArgAction::Append,
         conflicts_with = "stream_prefix"
     )]
-    pub stream: Vec<String>,
+    pub log_stream_names: Vec<String>,
 
     /// Only streams whose name starts with PREFIX.
     #[arg(long, value_name = "PREFIX", visible_alias = "log-stream-name-prefix")]
@@ -95,6 +100,17 @@ pub struct ReadArgs {
 }
 
 impl ReadArgs {
+    /// The streams of --stream and --log-stream-names, in order, each once.
+    pub fn all_streams(&self) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for s in self.stream.iter().chain(&self.log_stream_names) {
+            if !all.contains(s) {
+                all.push(s.clone());
+            }
+        }
+        all
+    }
+
     /// The groups of the arguments and of --group, in order, each once.
     pub fn all_groups(&self) -> Vec<String> {
         let mut all: Vec<String> = Vec::new();
