@@ -92,6 +92,10 @@ fn live_tail_prints_stored_then_live_events_in_order_with_the_filters_asked() {
             live("live-order", "s1", t + 1, "ERROR live 2"),
             live("live-order", "s1", t + 2, "ERROR live 3"),
         ]),
+        LiveStep::Update {
+            events: vec![live("live-order", "s1", t + 3, "ERROR live 4")],
+            sampled: true,
+        },
     ]));
     let (tail, mut out, mut err) = follow(
         &stub.endpoint(),
@@ -137,6 +141,13 @@ fn live_tail_prints_stored_then_live_events_in_order_with_the_filters_asked() {
     let r = &stub.requests()[1];
     assert_eq!(r["logStreamNamePrefixes"], serde_json::json!(["s"]));
     assert!(r.get("logStreamNames").is_none() && r.get("logEventFilterPattern").is_none());
+
+    // With --until, following stops once it has passed, though the session is still open.
+    let until = (now_ms() + 2_000).to_string();
+    let (mut tail, _out, mut err) = follow(&stub.endpoint(), &["live-order", "--until", &until]);
+    err.expect("the mode", |l| l == "watchtower: following with Live Tail");
+    let status = wait_bounded(&mut tail, TIMEOUT).expect("tail stops after --until");
+    assert_eq!(status.code(), Some(0));
 }
 
 #[test]
@@ -170,13 +181,22 @@ fn an_ended_session_is_reported_with_its_cause_and_reopened() {
     stub.push(LiveSession::Stream(vec![
         LiveStep::Start,
         update(vec![event(4)]),
+        LiveStep::Silence,
     ]));
-    let (tail, mut out, mut err) = follow(&stub.endpoint(), &["live-reopen"]);
-    out.expect("the fourth session's event", |l| l == "event 4");
-    assert_eq!(out.seen, ["event 1", "event 2", "event 3", "event 4"]);
-    assert_eq!(stub.requests().len(), 4);
+    stub.push(LiveSession::Stream(vec![
+        LiveStep::Start,
+        update(vec![event(5)]),
+    ]));
+    // A session silent for --timeout is taken as dropped.
+    let (tail, mut out, mut err) = follow(&stub.endpoint(), &["live-reopen", "--timeout", "3s"]);
+    out.expect("the last session's event", |l| l == "event 5");
+    assert_eq!(
+        out.seen,
+        ["event 1", "event 2", "event 3", "event 4", "event 5"]
+    );
+    assert_eq!(stub.requests().len(), 5);
     let mut ended = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         ended.push(err.expect("a session end", |l| l.contains("Live Tail session ended")));
     }
     err.expect("the last reconnection", |l| {
@@ -197,12 +217,17 @@ fn an_ended_session_is_reported_with_its_cause_and_reopened() {
         "{}",
         ended[2]
     );
+    assert!(
+        ended[3].contains("nothing received for 3s (the service sends an update every second)"),
+        "{}",
+        ended[3]
+    );
     let again = err
         .seen
         .iter()
         .filter(|l| *l == "watchtower: following with Live Tail again")
         .count();
-    assert_eq!(again, 3, "{:#?}", err.seen);
+    assert_eq!(again, 4, "{:#?}", err.seen);
     stop(tail);
 }
 

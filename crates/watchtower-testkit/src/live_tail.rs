@@ -69,13 +69,16 @@ pub enum LiveStep {
     /// The connection is cut in the middle of the response (once the frames before it
     /// were written).
     Drop,
+    /// The connection stays open but nothing more is sent, not even the empty updates (as
+    /// when the connection died without the client noticing).
+    Silence,
 }
 
 /// What one StartLiveTail call gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LiveSession {
-    /// An event stream playing these steps; it stays open afterwards (as a quiet session
-    /// does) unless a step ended it.
+    /// An event stream playing these steps; afterwards, unless a step ended it, it stays
+    /// open and sends an empty `sessionUpdate` every second, as the service does.
     Stream(Vec<LiveStep>),
     /// An error response: HTTP status, `__type` code and message.
     Refuse {
@@ -256,13 +259,29 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
                     let _ = tx.send(Err("connection cut by the test".into())).await;
                     return;
                 }
+                LiveStep::Silence => {
+                    tx.closed().await;
+                    return;
+                }
             };
             if tx.send(Ok(frame)).await.is_err() {
                 return;
             }
         }
-        // A quiet session: open until the client goes away.
-        tx.closed().await;
+        // A quiet session: an empty update every second until the client goes away.
+        loop {
+            tokio::select! {
+                _ = tx.closed() => return,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            if tx
+                .send(Ok(event("sessionUpdate", session_update(&[], false))))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
     });
     let mut response = Response::new(BoxBody::new(ChannelBody(rx)));
     response.headers_mut().insert(

@@ -78,6 +78,7 @@ pub fn follow(args: &TailArgs, color: ColorChoice) -> anyhow::Result<ExitCode> {
                 read: &args.read,
                 since,
                 until,
+                idle: args.read.aws.timeout,
                 warn,
             };
             match open_live(&logs, &groups, &query, args).await? {

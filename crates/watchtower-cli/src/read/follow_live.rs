@@ -110,13 +110,21 @@ impl Sink for PollSink<'_, '_> {
     }
 }
 
-/// What `tail --follow` follows.
+/// What `tail --follow` follows, and how.
 pub struct Follow<'a> {
+    /// The client.
     pub logs: &'a Logs,
+    /// The groups, as typed.
     pub groups: &'a [String],
+    /// The read flags (streams, filter pattern).
     pub read: &'a ReadArgs,
+    /// --since, in epoch milliseconds.
     pub since: i64,
+    /// --until, in epoch milliseconds.
     pub until: Option<i64>,
+    /// A session silent this long (--timeout) is taken as dropped.
+    pub idle: Duration,
+    /// Styling of warnings.
     pub warn: Style,
 }
 
@@ -170,15 +178,21 @@ impl Follow<'_> {
             if emitter.done() || self.until.is_some_and(|u| now_millis() > u) {
                 return Ok(LiveEnd::Done);
             }
-            let next = match self.until {
-                None => live.next(&mut session).await,
-                Some(u) => {
-                    let left = Duration::from_millis(u.saturating_sub(now_millis()).max(0) as u64);
-                    match tokio::time::timeout(left, live.next(&mut session)).await {
-                        Ok(next) => next,
-                        Err(_) => return Ok(LiveEnd::Done),
-                    }
+            // The service sends an update every second: silence means a dead connection.
+            let until_left = self
+                .until
+                .map(|u| Duration::from_millis(u.saturating_sub(now_millis()).max(0) as u64));
+            let wait = until_left.map_or(self.idle, |left| left.min(self.idle));
+            let next = match tokio::time::timeout(wait, live.next(&mut session)).await {
+                Ok(next) => next,
+                Err(_) if until_left.is_some_and(|left| left <= self.idle) => {
+                    return Ok(LiveEnd::Done)
                 }
+                Err(_) => Next::Ended(format!(
+                    "nothing received for {} (the service sends an update every second); \
+                     taking the connection as dropped",
+                    humantime::format_duration(self.idle)
+                )),
             };
             match next {
                 Next::Events { events, sampled } => {

@@ -32,9 +32,13 @@ pub type Session = EventReceiver<StartLiveTailResponseStream, StartLiveTailRespo
 /// What a session said next.
 #[derive(Debug)]
 pub enum Next {
-    /// Log events, in the order sent; `sampled` when the service left some out (over 500 a
-    /// second).
-    Events { events: Vec<Event>, sampled: bool },
+    /// Log events, in the order sent.
+    Events {
+        /// The events.
+        events: Vec<Event>,
+        /// The service left some out (over 500 a second).
+        sampled: bool,
+    },
     /// The session ended, for this reason (an exception event, a dropped connection).
     Ended(String),
     /// The endpoint ended the response without an exception event (the service always
