@@ -10,7 +10,9 @@ mod common;
 use std::process::{Child, Stdio};
 
 use common::{run, wait_bounded, watchtower, Lines, TIMEOUT};
-use watchtower_testkit::{shared_moto, LiveEvent, LiveSession, LiveStep, LiveTailStub};
+use watchtower_testkit::{
+    shared_moto, Fault, FaultPlan, LiveEvent, LiveSession, LiveStep, LiveTailStub, Proxy,
+};
 
 fn ship(endpoint: &str, group: &str, stream: &str, input: &str) {
     let mut cmd = watchtower(endpoint);
@@ -343,4 +345,24 @@ fn without_live_tail_it_polls_and_says_why() {
     });
     stop(tail);
     assert!(stub.requests().is_empty());
+}
+
+#[test]
+fn a_throttled_first_read_under_live_tail_goes_on_by_polling() {
+    let moto = shared_moto();
+    ship(&moto.endpoint(), "live-throttled", "s", "stored\n");
+    // stub → recording proxy → moto: the proxy throttles FilterLogEvents (all of the SDK's
+    // attempts of the first read).
+    let proxy = Proxy::start(&moto.endpoint());
+    proxy.set_faults(FaultPlan::sequence([Fault::Throttle; 3]).only_ops(&["FilterLogEvents"]));
+    let stub = LiveTailStub::start(&proxy.endpoint());
+    let (tail, mut out, mut err) = follow(&stub.endpoint(), &["live-throttled"]);
+    err.expect("the mode", |l| l == "watchtower: following with Live Tail");
+    let line = err.expect("the fallback", |l| l.contains("throttled"));
+    assert!(
+        line.ends_with("following by polling every 100ms from now on"),
+        "{line}"
+    );
+    out.expect("the stored event, read by polling", |l| l == "stored");
+    stop(tail);
 }

@@ -218,7 +218,7 @@ impl Poll<'_> {
 }
 
 /// Throttling always; an unreachable endpoint only after the first poll worked.
-fn transient(e: &anyhow::Error, first: bool) -> bool {
+pub(super) fn transient(e: &anyhow::Error, first: bool) -> bool {
     e.chain()
         .find_map(|e| e.downcast_ref::<CliError>())
         .is_some_and(|c| {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use super::emit::Emitter;
 use super::event::Event;
 use super::fetch::{merge, GroupReader, Sink};
+use super::follow::transient;
 use super::get::query_of;
 use super::live::{LiveTail, Next, Session};
 use crate::aws::Logs;
@@ -168,8 +169,20 @@ impl Follow<'_> {
     ) -> anyhow::Result<LiveEnd> {
         let mut printed = Printed::default();
         let mut newest: Option<i64> = None;
-        self.read_stored(self.since, emitter, &mut printed, &mut newest)
-            .await?;
+        if let Err(e) = self
+            .read_stored(self.since, emitter, &mut printed, &mut newest)
+            .await
+        {
+            // Polling rides out throttling; anything else is an error either way.
+            if !transient(&e, true) {
+                return Err(e);
+            }
+            return Ok(LiveEnd::Fallback {
+                newest,
+                seen: printed.ids,
+                why: format!("{e:#}"),
+            });
+        }
         let mut opened = Instant::now();
         let mut first = true;
         let mut pause = Duration::ZERO;
