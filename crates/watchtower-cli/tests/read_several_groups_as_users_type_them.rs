@@ -224,3 +224,75 @@ fn jmespath_selects_fields_of_json_messages() {
     );
     assert_eq!(done.code, Some(2), "{}", done.stderr);
 }
+
+#[test]
+fn log_stream_names_takes_several_values_after_one_flag_as_aws_does() {
+    let moto = shared_moto();
+    let e = moto.endpoint();
+    for s in ["a", "b", "c"] {
+        ship(&e, "stream-names", s, &format!("from {s}\n"));
+    }
+    let messages = |args: &[&str]| -> Vec<String> {
+        let done = run(watchtower(&e).args(args), b"");
+        assert_eq!(done.code, Some(0), "{args:?}: {}", done.stderr);
+        let mut got: Vec<String> = done.stdout.lines().map(String::from).collect();
+        got.sort();
+        got
+    };
+    let a_and_c = ["from a", "from c"];
+    // Several values after one flag; the group before it or as -g after the values.
+    assert_eq!(
+        messages(&["get", "stream-names", "--log-stream-names", "a", "c"]),
+        a_and_c
+    );
+    assert_eq!(
+        messages(&[
+            "tail",
+            "--log-stream-names",
+            "a",
+            "c",
+            "-g",
+            "stream-names",
+            "--format",
+            "message"
+        ]),
+        a_and_c
+    );
+    // The flag repeated, and mixed with -s.
+    assert_eq!(
+        messages(&[
+            "get",
+            "stream-names",
+            "--log-stream-names",
+            "a",
+            "--log-stream-names",
+            "c"
+        ]),
+        a_and_c
+    );
+    assert_eq!(
+        messages(&[
+            "get",
+            "stream-names",
+            "--log-stream-names",
+            "a",
+            "b",
+            "-s",
+            "c"
+        ]),
+        ["from a", "from b", "from c"]
+    );
+    // Not with a prefix, as aws.
+    let done = run(
+        watchtower(&e).args([
+            "get",
+            "stream-names",
+            "--log-stream-names",
+            "a",
+            "--log-stream-name-prefix",
+            "a",
+        ]),
+        b"",
+    );
+    assert_eq!(done.code, Some(2), "{}", done.stderr);
+}

@@ -7,6 +7,8 @@
 //! - [`sdk_config`] / [`client`] / [`client_no_retries`]: SDK configs for a local endpoint.
 //! - [`ForwardProxy`]: a forward (CONNECT and absolute-form) proxy resolving only its own host
 //!   names; [`TlsFront`]: TLS with a private CA in front of a plain-HTTP server.
+//! - [`LiveTailStub`]: serves StartLiveTail (which moto does not) as a scripted event stream,
+//!   forwarding every other call to moto.
 //! - [`limits`] and [`rules`]: the CloudWatch Logs limits and the checks the proxy applies.
 //!
 //! The API is synchronous, for plain `#[test]` functions: the servers and helper calls run on
@@ -27,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod forward;
+mod live_tail;
 mod moto;
 mod proxy;
 mod python;
@@ -36,6 +39,7 @@ mod sdk;
 mod tls_front;
 
 pub use forward::{ForwardProxy, ProxyLog};
+pub use live_tail::{LiveEvent, LiveSession, LiveStep, LiveTailStub};
 pub use moto::{shared_moto, wait_until, Moto, MotoLease};
 pub use proxy::{Fault, FaultCounts, FaultPlan, Outcome, Proxy, RecordedRequest};
 pub use python::{moto_runner_script, python, workspace_root};

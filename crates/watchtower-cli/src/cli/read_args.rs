@@ -28,14 +28,19 @@ pub struct ReadArgs {
     pub group_flags: Vec<String>,
 
     /// Only this stream (repeatable).
+    #[arg(short, long, value_name = "STREAM", conflicts_with = "stream_prefix")]
+    pub stream: Vec<String>,
+
+    /// Only these streams, as aws takes them: several values after one flag (`--log-stream-names
+    /// a b c`; put GROUP arguments before it or use -g), the flag repeated, or both.
     #[arg(
-        short,
         long,
         value_name = "STREAM",
-        visible_alias = "log-stream-names",
+        num_args = 1..,
+        action = clap::ArgAction::Append,
         conflicts_with = "stream_prefix"
     )]
-    pub stream: Vec<String>,
+    pub log_stream_names: Vec<String>,
 
     /// Only streams whose name starts with PREFIX.
     #[arg(long, value_name = "PREFIX", visible_alias = "log-stream-name-prefix")]
@@ -95,6 +100,17 @@ pub struct ReadArgs {
 }
 
 impl ReadArgs {
+    /// The streams of --stream and --log-stream-names, in order, each once.
+    pub fn all_streams(&self) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for s in self.stream.iter().chain(&self.log_stream_names) {
+            if !all.contains(s) {
+                all.push(s.clone());
+            }
+        }
+        all
+    }
+
     /// The groups of the arguments and of --group, in order, each once.
     pub fn all_groups(&self) -> Vec<String> {
         let mut all: Vec<String> = Vec::new();
@@ -162,9 +178,15 @@ pub struct TailArgs {
     #[command(flatten)]
     pub read: ReadArgs,
 
-    /// Keep polling for new events until interrupted.
+    /// Keep printing new events until interrupted: with a Live Tail session where the
+    /// endpoint offers one, else by polling (one line on stderr says which).
     #[arg(short, long)]
     pub follow: bool,
+
+    /// With --follow: poll with FilterLogEvents instead of a Live Tail session (Live Tail
+    /// samples above 500 events a second; polling reads them all).
+    #[arg(long)]
+    pub no_live_tail: bool,
 
     /// Oldest event time, as for `get --start` [default: 10m].
     #[arg(
@@ -198,7 +220,8 @@ pub struct TailArgs {
     )]
     pub format: ReadFormat,
 
-    /// With --follow: time between polls (doubled, up to 1 minute, while throttled).
+    /// With --follow, when polling: time between polls (doubled, up to 1 minute, while
+    /// throttled).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "2s")]
     pub poll_interval: Duration,
 

@@ -36,7 +36,7 @@ pub fn context_of(read: &ReadArgs) -> (usize, usize) {
 /// The query and selection of the shared flags.
 pub fn query_of(read: &ReadArgs, start: Option<i64>, end: Option<i64>) -> (Query, Select) {
     let query = Query {
-        streams: read.stream.clone(),
+        streams: read.all_streams(),
         prefix: read.stream_prefix.clone(),
         start,
         end,

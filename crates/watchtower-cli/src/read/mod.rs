@@ -1,15 +1,17 @@
 //! Reading back: `get`, `tail`, `groups` and `streams`, with the AWS SDK's paginators.
 //!
 //! `get` and `tail` read one or more log groups, each with its own paginated reader, and
-//! merge them by time, printing as pages arrive ([`fetch`]); `tail --follow` polls from the
-//! newest event seen on ([`follow`]).
+//! merge them by time, printing as pages arrive ([`fetch`]); `tail --follow` follows a Live
+//! Tail session ([`live`], [`follow_live`]) or polls from the newest event seen on ([`follow`]).
 
 mod emit;
 mod event;
 mod fetch;
 mod follow;
+mod follow_live;
 mod get;
 mod list;
+mod live;
 mod query;
 
 pub use get::get;

@@ -125,6 +125,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<std::process::ExitCode> {
     drop(command);
     let pid = child.id();
     let signals = Arc::new(SignalState::new(Some(ChildTarget { pid, own_group })));
+    signals.set_handles(shipper.handles());
     listen_for_signals(signals.clone(), None)?;
 
     let (tx, rx) = mpsc::sync_channel(CHANNEL_LINES);
@@ -165,6 +166,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<std::process::ExitCode> {
     // may still forward to it; then stop forwarding, then reap.
     let _ = wait_exited(pid);
     signals.start_flushing();
+    if signals.typed() {
+        let left = signals.undelivered();
+        if left > 0 {
+            eprint_line(&format!(
+                "watchtower: the command was interrupted; delivering {left} {} (up to \
+                 --shutdown-timeout); interrupt again to exit at once",
+                if left == 1 { "event" } else { "events" }
+            ));
+        }
+    }
     let status = child.wait()?;
     let outcome = shipper.finish();
     outcome.print_summary();
@@ -184,6 +195,7 @@ pub fn ship(args: ShipCmdArgs) -> anyhow::Result<std::process::ExitCode> {
     let mut shipper = Shipper::start(plan)?;
     let (tx, rx) = mpsc::sync_channel(CHANNEL_LINES);
     let signals = Arc::new(SignalState::new(None));
+    signals.set_handles(shipper.handles());
     listen_for_signals(signals.clone(), Some(tx.clone()))?;
     let echo: Option<Box<dyn Write + Send>> =
         shipper.passthrough.then(|| Box::new(io::stdout()) as _);

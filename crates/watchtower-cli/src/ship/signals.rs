@@ -1,5 +1,7 @@
 //! Signals: forwarded to the command (`run`), or a stop after a short drain (`ship`); a
-//! second one, or one while flushing, exits at once.
+//! second one, or one while flushing, exits at once, saying how many events were left
+//! undelivered. In an interactive `run`, Ctrl-C reaches the command from the terminal; once
+//! it has exited, a second Ctrl-C gives up waiting for delivery.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -12,6 +14,8 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::low_level::siginfo::{Cause, Origin};
+
+use watchtower_logs::Handle;
 
 use super::Msg;
 
@@ -45,6 +49,10 @@ pub(super) struct SignalState {
     first: AtomicI32,
     /// A signal was received while reading (`ship`).
     seen: AtomicBool,
+    /// `run` on a terminal: a signal typed there (Ctrl-C) reached the command directly.
+    typed: AtomicBool,
+    /// The outputs, to count what is still undelivered when exiting at once.
+    handles: Mutex<Vec<Handle>>,
 }
 
 impl SignalState {
@@ -55,7 +63,25 @@ impl SignalState {
             flushing: Mutex::new(false),
             first: AtomicI32::new(0),
             seen: AtomicBool::new(false),
+            typed: AtomicBool::new(false),
+            handles: Mutex::default(),
         }
+    }
+
+    /// The outputs whose undelivered events an exit at once reports.
+    pub(super) fn set_handles(&self, handles: Vec<Handle>) {
+        *self.handles.lock().unwrap_or_else(|e| e.into_inner()) = handles;
+    }
+
+    /// Events queued or in flight in every output now.
+    pub(super) fn undelivered(&self) -> u64 {
+        let handles = self.handles.lock().unwrap_or_else(|e| e.into_inner());
+        handles.iter().map(|h| h.stats().queued_events).sum()
+    }
+
+    /// Whether a signal typed at the terminal reached the command (`run`).
+    pub(super) fn typed(&self) -> bool {
+        self.typed.load(Ordering::SeqCst)
     }
 
     pub(super) fn received(&self) -> i32 {
@@ -91,12 +117,13 @@ fn handle_signal(state: &SignalState, origin: &Origin, wake: Option<&SyncSender<
     let sig = origin.signal;
     let flushing = state.flushing.lock().unwrap_or_else(|e| e.into_inner());
     if *flushing {
-        exit_now(sig);
+        exit_now(state, sig);
     }
     match state.child {
         Some(child) => {
             if !child.own_group && matches!(origin.cause, Cause::Kernel) {
                 // Typed at the terminal: the kernel signalled the whole foreground group.
+                state.typed.store(true, Ordering::SeqCst);
                 return;
             }
             let mut last = state
@@ -118,7 +145,7 @@ fn handle_signal(state: &SignalState, origin: &Origin, wake: Option<&SyncSender<
         None => {
             drop(flushing);
             if state.seen.swap(true, Ordering::SeqCst) {
-                exit_now(sig);
+                exit_now(state, sig);
             }
             state.first.store(sig, Ordering::SeqCst);
             // Reading may be waiting for room in the queue (an outage): say what happens.
@@ -134,10 +161,12 @@ fn handle_signal(state: &SignalState, origin: &Origin, wake: Option<&SyncSender<
     }
 }
 
-fn exit_now(sig: i32) -> ! {
+fn exit_now(state: &SignalState, sig: i32) -> ! {
+    let left = state.undelivered();
+    let events = if left == 1 { "event" } else { "events" };
     eprintln!(
-        "watchtower: interrupted: exiting without waiting for delivery (undelivered events are \
-         lost)"
+        "watchtower: interrupted: exiting without waiting for delivery; {left} {events} \
+         left undelivered (lost)"
     );
     std::process::exit(128 + sig)
 }

@@ -1,0 +1,104 @@
+//! `run` in an interactive terminal, with real Ctrl-C: a pseudo-terminal is the controlling
+//! terminal of watchtower's own session, and `^C` written to it makes the kernel signal the
+//! whole foreground process group (watchtower and the command). The first Ctrl-C stops the
+//! command, and watchtower says it is delivering; while delivery waits on an endpoint that
+//! does not answer, a second Ctrl-C exits at once with the count of events left undelivered.
+
+mod common;
+
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::Stdio;
+
+use common::{wait_bounded, watchtower, Lines, TIMEOUT};
+use watchtower_testkit::{shared_moto, wait_until, Proxy};
+
+/// A pseudo-terminal: (controller, device).
+fn pty() -> (File, OwnedFd) {
+    let (mut controller, mut device) = (0, 0);
+    // SAFETY: openpty writes two new descriptors into the ints we own; null name, termios and
+    // window size are allowed (default termios: ISIG on, ^C is VINTR).
+    let r = unsafe {
+        libc::openpty(
+            &mut controller,
+            &mut device,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors are new and owned by nothing else.
+    unsafe { (File::from_raw_fd(controller), OwnedFd::from_raw_fd(device)) }
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_with_the_count_left_undelivered() {
+    let moto = shared_moto();
+    let proxy = Proxy::start(&moto.endpoint());
+    // Nothing is answered: delivery waits (up to --shutdown-timeout, far beyond the test).
+    proxy.hold();
+    let (mut controller, device) = pty();
+    let mut cmd = watchtower(&proxy.endpoint());
+    cmd.args([
+        "run",
+        "-g",
+        "ctrl-c",
+        "--shutdown-timeout",
+        "600s",
+        "--",
+        "sh",
+        "-c",
+        "echo ready; while :; do sleep 1; done",
+    ])
+    .env("TERM", "dumb")
+    .stdin(Stdio::from(device.try_clone().unwrap()))
+    .stdout(Stdio::from(device.try_clone().unwrap()))
+    .stderr(Stdio::from(device));
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // A new session whose controlling terminal is the pty (stdin), with watchtower's
+            // process group in the foreground, as a shell runs a command.
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn watchtower on a terminal");
+    let mut screen = Lines::new(controller.try_clone().unwrap());
+    screen.expect("the command's output", |l| l.trim_end() == "ready");
+
+    controller.write_all(b"\x03").unwrap();
+    let notice = screen.expect("that it delivers", |l| {
+        l.contains("interrupt again to exit at once")
+    });
+    assert!(
+        notice.contains("the command was interrupted; delivering 1 event"),
+        "{notice}"
+    );
+    assert!(
+        wait_until(TIMEOUT, || proxy.held_now() > 0),
+        "delivery reaches the endpoint"
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still waiting for delivery"
+    );
+
+    controller.write_all(b"\x03").unwrap();
+    let status = wait_bounded(&mut child, TIMEOUT).expect("the second Ctrl-C exits at once");
+    assert_eq!(status.code(), Some(130), "128 + SIGINT");
+    let last = screen.expect("the count", |l| {
+        l.contains("exiting without waiting for delivery")
+    });
+    assert!(
+        last.trim_end()
+            .ends_with("exiting without waiting for delivery; 1 event left undelivered (lost)"),
+        "{last}"
+    );
+    proxy.release();
+}
