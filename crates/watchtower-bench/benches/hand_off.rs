@@ -118,7 +118,8 @@ fn log_events(from: u64, n: u64) {
 }
 
 /// Times `iters` events from `threads` threads in runs of [`RUN`] each; `settle(total)` waits
-/// (untimed) until the consumer has `total` events. Returns the mean calling-thread time.
+/// (untimed) until the consumer has `total` events. Returns the calling threads' summed time,
+/// so that criterion's time per iteration is the calling-thread time per event.
 fn timed(iters: u64, threads: u64, dispatch: &tracing::Dispatch, settle: &dyn Fn(u64)) -> Duration {
     let mut timed = Duration::ZERO;
     let mut done = 0;
@@ -139,7 +140,7 @@ fn timed(iters: u64, threads: u64, dispatch: &tracing::Dispatch, settle: &dyn Fn
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).sum()
         });
-        timed += elapsed / threads as u32;
+        timed += elapsed;
         done += per_thread * threads;
         settle(per_thread * threads);
     }

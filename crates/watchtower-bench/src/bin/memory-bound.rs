@@ -11,6 +11,7 @@
 //! the peak is within the documented promise: 1.5 × the bound plus a fixed 12 MiB (the
 //! runtime, the HTTP client and a few hundred KiB per logging thread).
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::Command;
 use std::time::Duration;
@@ -33,6 +34,7 @@ fn main() {
     };
     let bound_mib: usize = get("--bound-mib").map_or(64, |s| s.parse().unwrap());
     match get("--scenario") {
+        Some(scenario) if scenario.starts_with("backlog-") => backlog(&scenario),
         Some(scenario) => run(&scenario, bound_mib),
         None => {
             println!(
@@ -52,8 +54,110 @@ fn main() {
                     .unwrap();
                 print!("{}", String::from_utf8_lossy(&out.stdout));
             }
+            println!();
+            println!(
+                "| backlog of 1,000,000 events (nothing sent) | payload + 26 | bytes held per event (RSS) | ratio |"
+            );
+            println!("|---|---:|---:|---:|");
+            for scenario in ["backlog-handle", "backlog-tracing"] {
+                let out = Command::new(std::env::current_exe().unwrap())
+                    .args(["--scenario", scenario])
+                    .output()
+                    .unwrap();
+                print!("{}", String::from_utf8_lossy(&out.stdout));
+            }
         }
     }
+}
+
+/// Memory per queued event with a backlog of a million ~200-byte JSON events not sent yet (send
+/// interval 1 h, bound large enough for all): RSS growth per event against the event's payload
+/// + 26 (issue 12: ≤ 1.3×). Then a flush ships them to an in-process sink, whose count of
+/// bytes gives the exact payload.
+fn backlog(scenario: &str) {
+    const EVENTS: usize = 1_000_000;
+    let sink = watchtower_bench::sink::Sink::start().unwrap();
+    // Requests are held (one in flight) until the memory is measured, then let through.
+    let proxy = watchtower_testkit::Proxy::start(&sink.endpoint());
+    proxy.hold();
+    let config = Config::builder()
+        .log_group_name("memory")
+        .log_stream_name("backlog")
+        .max_queue_bytes(4 << 30)
+        .max_concurrent_requests(1)
+        .send_interval(Duration::from_secs(3600))
+        .shutdown_timeout(Duration::ZERO)
+        .warnings(std::sync::Arc::new(watchtower_logs::FnSink(
+            |_: &watchtower_logs::Warning| {},
+        )))
+        .aws(AwsSettings::new().sdk_config(watchtower_testkit::sdk_config(&proxy.endpoint())))
+        .build()
+        .unwrap();
+    let path = "/api/v1/items";
+    let base;
+    let per_event;
+    match scenario {
+        "backlog-handle" => {
+            let (logs, guard) = config.start().unwrap();
+            base = watchtower_bench::proc::rss_bytes();
+            // Messages allocated to their length, as the Python front end and the CLI make
+            // them (`format!` allocates about twice the length: that slack would be the
+            // program's, not the shipper's).
+            let mut scratch = String::new();
+            for i in 0..EVENTS {
+                scratch.clear();
+                write!(
+                    scratch,
+                    "{{\"timestamp\":\"2026-12-01T17:00:00.000Z\",\"level\":\"INFO\",\
+                     \"message\":\"request handled id={i:07} user=alice path={path} status=200\",\
+                     \"fields\":{{}}}}"
+                )
+                .unwrap();
+                logs.log(Record::new(scratch.as_str().to_owned()).logger_name("app"));
+            }
+            assert_eq!(logs.stats().queued_events, EVENTS as u64, "all queued");
+            per_event = (watchtower_bench::proc::rss_bytes() - base) as f64 / EVENTS as f64;
+            proxy.release();
+            logs.flush(Duration::from_secs(120)).unwrap();
+            drop(guard);
+        }
+        "backlog-tracing" => {
+            let (layer, guard) = watchtower_logs::tracing::layer(config).unwrap();
+            let handle = layer.handle().clone();
+            let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+            base = watchtower_bench::proc::rss_bytes();
+            tracing::dispatcher::with_default(&dispatch, || {
+                for i in 0..EVENTS {
+                    tracing::info!(
+                        target: "app",
+                        "request handled id={:07} user={} path={} status={}",
+                        i,
+                        "alice",
+                        path,
+                        200
+                    );
+                }
+            });
+            // The buffers hold the events until the worker drains them: wait until all are
+            // queued (a flush would also send them).
+            while handle.stats().queued_events < EVENTS as u64 {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            per_event = (watchtower_bench::proc::rss_bytes() - base) as f64 / EVENTS as f64;
+            proxy.release();
+            handle.flush(Duration::from_secs(120)).unwrap();
+            drop(guard);
+        }
+        other => panic!("unknown scenario {other}"),
+    }
+    let stats = sink.stats();
+    assert_eq!(stats.events, EVENTS as u64, "the sink got every event");
+    let counted = (stats.bytes / stats.events) as usize;
+    println!(
+        "| {scenario} | {counted} | {per_event:.0} | {:.2} |",
+        per_event / counted as f64
+    );
+    let _ = std::io::stdout().flush();
 }
 
 /// An endpoint that accepts connections and never answers.
