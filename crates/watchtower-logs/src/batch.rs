@@ -138,6 +138,7 @@ mod tests {
             timestamp_ms: ts,
             message: msg.to_owned(),
             seq: 0,
+            spool: u64::MAX,
         }
     }
 

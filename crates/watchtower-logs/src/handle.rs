@@ -183,6 +183,7 @@ impl Handle {
     fn start(config: Config) -> Result<Handle, StartError> {
         let shared = Arc::new(Shared::new(config));
         let (control, thread) = worker::spawn(shared.clone())?;
+        shared.start_replay();
         let inner = Arc::new(Inner {
             shared,
             control,

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use crate::batch::{Batch, BatchLimits};
 use crate::config::Config;
 use crate::queue::Queues;
+use crate::spool::Spool;
 use crate::stats::{Counters, DropReason};
 use crate::template::RenderContext;
 use crate::warn::{Warner, WarningKind};
@@ -27,7 +28,9 @@ pub(crate) const DEAD: u8 = 2;
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) queues: Queues,
-    pub(crate) counters: Counters,
+    pub(crate) counters: Arc<Counters>,
+    /// The durable spool, when `spool_dir` is set.
+    pub(crate) spool: Option<Arc<Spool>>,
     pub(crate) warner: Warner,
     pub(crate) inflight: InFlight,
     /// Wakes the worker: a queue got its first event or filled up.
@@ -59,12 +62,18 @@ impl Shared {
             };
             Arc::from(config.log_stream_name.render(&ctx))
         });
+        let counters = Arc::new(Counters::default());
+        let spool = config.spool.as_ref().map(|spool| {
+            let warner = Warner::new(config.warnings.clone());
+            Spool::start(spool, &config.log_group_name, counters.clone(), warner)
+        });
         Shared {
+            spool,
             #[cfg(any(feature = "log", feature = "tracing"))]
             ingest: crate::ingest::Ingest::new(&config),
             constant_stream,
             queues: Queues::new(limits, config.max_queue_bytes),
-            counters: Counters::default(),
+            counters,
             warner: Warner::new(config.warnings.clone()),
             inflight: InFlight::default(),
             wake: Notify::new(),
@@ -147,6 +156,9 @@ impl Shared {
     ) {
         if !self.inflight.settle(id, batch.events.len(), batch.bytes) {
             return;
+        }
+        if let Some(spool) = &self.spool {
+            spool.settle(batch.events.iter().map(|e| e.spool));
         }
         let c = &self.counters;
         if delivered > 0 {

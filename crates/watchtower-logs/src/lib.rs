@@ -60,10 +60,12 @@ mod ingest;
 pub mod limits;
 mod queue;
 mod record;
+mod restore;
 mod retry;
 mod send;
 #[cfg(unix)]
 pub mod signals;
+mod spool;
 mod stats;
 pub mod template;
 mod warn;

@@ -89,8 +89,8 @@ impl Queues {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Adds an event to `stream`'s queue, applying the overflow policy. `wake_worker` is called
-    /// (without the lock) when a `Block` policy needs the worker to send now.
+    /// Adds an event that is not in the durable spool: [`Queues::push_marked`].
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn push(
         &self,
         stream: &str,
@@ -99,6 +99,24 @@ impl Queues {
         policy: OverflowPolicy,
         counters: &Counters,
         wake_worker: impl Fn(),
+    ) -> Pushed {
+        let mut evicted = Vec::new();
+        let event = (timestamp_ms, message, u64::MAX);
+        self.push_marked(stream, event, policy, counters, wake_worker, &mut evicted)
+    }
+
+    /// Adds an event `(timestamp_ms, message, spool mark)` to `stream`'s queue, applying the
+    /// overflow policy. `wake_worker` is called (without the lock) when a `Block` policy needs
+    /// the worker to send now. The spool marks of events evicted to make room are added to
+    /// `evicted`.
+    pub(crate) fn push_marked(
+        &self,
+        stream: &str,
+        (timestamp_ms, message, spool): (i64, String, u64),
+        policy: OverflowPolicy,
+        counters: &Counters,
+        wake_worker: impl Fn(),
+        evicted: &mut Vec<u64>,
     ) -> Pushed {
         let size = message.len() + crate::limits::EVENT_OVERHEAD_BYTES;
         let mut state = self.lock();
@@ -110,7 +128,7 @@ impl Queues {
                 OverflowPolicy::DropNewest => return Pushed::Full,
                 OverflowPolicy::DropOldest => {
                     while state.held_bytes + size > self.max_bytes {
-                        if !evict_oldest(&mut state, counters) {
+                        if !evict_oldest(&mut state, counters, evicted) {
                             // Everything held is in flight: nothing to evict.
                             return Pushed::Full;
                         }
@@ -150,6 +168,7 @@ impl Queues {
             timestamp_ms,
             message,
             seq,
+            spool,
         };
         let limits = self.limits;
         let queue = match state.streams.get_mut(stream) {
@@ -237,6 +256,11 @@ impl Queues {
         self.room.notify_all();
     }
 
+    /// Asks the worker to send everything now (a caller waits for room elsewhere).
+    pub(crate) fn want_room(&self) {
+        self.lock().room_wanted = true;
+    }
+
     /// Removes every queued event (not those in flight) and closes the queues: later pushes
     /// return [`Pushed::Closed`]. Returns (events, bytes) removed. Shutdown's last step.
     /// Refuses every push from now on ([`Pushed::Closed`]); what is queued stays.
@@ -259,7 +283,7 @@ impl Queues {
 }
 
 /// Drops the oldest queued event across streams; false when no queue holds any.
-fn evict_oldest(state: &mut State, counters: &Counters) -> bool {
+fn evict_oldest(state: &mut State, counters: &Counters, evicted: &mut Vec<u64>) -> bool {
     let oldest = state
         .streams
         .iter()
@@ -275,6 +299,9 @@ fn evict_oldest(state: &mut State, counters: &Counters) -> bool {
         return false;
     };
     let size = event.size();
+    if event.spool != u64::MAX {
+        evicted.push(event.spool);
+    }
     queue.bytes -= size;
     if queue.events.is_empty() {
         state.streams.remove(&name);

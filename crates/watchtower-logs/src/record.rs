@@ -81,6 +81,8 @@ pub(crate) struct QueuedEvent {
     pub(crate) message: String,
     /// Global logging order, used to find the oldest event across streams.
     pub(crate) seq: u64,
+    /// Where the event is in the durable spool (`u64::MAX`: not spooled).
+    pub(crate) spool: u64,
 }
 
 impl QueuedEvent {
