@@ -224,6 +224,15 @@ fn builder(
     if retry_set {
         b = b.retry(retry);
     }
+    if let Some(dir) = &args.delivery.spool {
+        b = b.spool_dir(dir);
+    }
+    if let Some(v) = args.delivery.spool_max_bytes {
+        b = b.spool_max_bytes(v as u64);
+    }
+    if let Some(v) = args.delivery.spool_sync_interval {
+        b = b.spool_sync_interval(v);
+    }
     b = b
         .create_log_group(!args.no_create_group)
         .create_log_stream(!args.no_create_stream);
@@ -286,6 +295,9 @@ fn flag_of(option: &str) -> Option<(&'static str, &'static str)> {
             "WATCHTOWER_MAX_CONCURRENT_REQUESTS",
         ),
         "retention_days" => ("--retention-days", "WATCHTOWER_RETENTION_DAYS"),
+        "spool_dir" => ("--spool", "WATCHTOWER_SPOOL"),
+        "spool_max_bytes" => ("--spool-max-bytes", "WATCHTOWER_SPOOL_MAX_BYTES"),
+        "spool_sync_interval" => ("--spool-sync-interval", "WATCHTOWER_SPOOL_SYNC_INTERVAL"),
         "kms_key_id" => ("--kms-key-id", "WATCHTOWER_KMS_KEY_ID"),
         "log_group_class" => ("--group-class", "WATCHTOWER_LOG_GROUP_CLASS"),
         "retry" => (

@@ -331,6 +331,9 @@ impl Spool {
     }
 
     fn warn_ack(&self, e: &std::io::Error) {
+        if self.fallen_back.load(Relaxed) {
+            return; // already said: the directory cannot be written
+        }
         self.warner.warn(WarningKind::SpoolUnavailable, || {
             format!(
                 "could not record delivered events in the spool directory {} ({e}); a later \
