@@ -87,7 +87,7 @@ fn replay() {
 }
 
 fn stream_of(i: usize) -> &'static str {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         "even"
     } else {
         "odd"
@@ -96,10 +96,12 @@ fn stream_of(i: usize) -> &'static str {
 
 // === the tests ===
 
+type Case = fn(&MotoLease) -> Result<(), String>;
+
 fn parent() {
     let moto = watchtower_testkit::shared_moto();
     let started = Instant::now();
-    let cases: Vec<(&str, fn(&MotoLease) -> Result<(), String>)> = vec![
+    let cases: Vec<(&str, Case)> = vec![
         (
             "sigkill_then_restart_delivers_each_event_once",
             sigkill_then_restart,

@@ -54,9 +54,9 @@ pub struct ConfigBuilder {
     aws: AwsSettings,
     warnings: Arc<dyn WarningSink>,
     template_values: TemplateValues,
-    spool_dir: Option<std::path::PathBuf>,
-    spool_max_bytes: u64,
-    spool_sync_interval: Duration,
+    pub(super) spool_dir: Option<std::path::PathBuf>,
+    pub(super) spool_max_bytes: u64,
+    pub(super) spool_sync_interval: Duration,
 }
 
 impl Default for ConfigBuilder {
@@ -295,44 +295,6 @@ impl ConfigBuilder {
         self
     }
 
-    /// Keeps every event in segment files under `dir` (created if missing) until it is
-    /// delivered or counted, so that events survive a crash of the process: a later process
-    /// with the same directory delivers what a dead one left. Off by default (events are kept
-    /// in memory only). Several processes may share one directory. A directory that cannot be
-    /// written, or a full disk, falls back to memory with a warning and
-    /// [`Stats::spool_fallback`](crate::Stats::spool_fallback).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let config = watchtower_logs::Config::builder()
-    ///     .spool_dir("/var/spool/my-service")
-    ///     .spool_sync_interval(Duration::from_millis(100))
-    ///     .build()?;
-    /// assert!(config.spool_dir().is_some());
-    /// # Ok::<(), watchtower_logs::ConfigError>(())
-    /// ```
-    pub fn spool_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        self.spool_dir = Some(dir.into());
-        self
-    }
-
-    /// Bound on the bytes of the spool's segment files; default 256 MiB, at least
-    /// `max_message_size` × 4. When it is reached the overflow policy decides (`Block` waits
-    /// for room, the others drop the new event as
-    /// [`DropReason::SpoolFull`](crate::DropReason::SpoolFull)).
-    pub fn spool_max_bytes(mut self, bytes: u64) -> Self {
-        self.spool_max_bytes = bytes;
-        self
-    }
-
-    /// Longest time between a `log` call and its record being written to the spool's file,
-    /// i.e. what a crash of the process can lose; default 200 ms, 1 ms to 10 s. Each write is
-    /// followed by an fsync.
-    pub fn spool_sync_interval(mut self, interval: Duration) -> Self {
-        self.spool_sync_interval = interval;
-        self
-    }
-
     /// Checks every option and returns the configuration, or the first mistake found.
     pub fn build(self) -> Result<Config, ConfigError> {
         validate_log_group_name(&self.log_group_name)?;
@@ -402,39 +364,12 @@ impl ConfigBuilder {
             }
         }
         self.retry.validate()?;
-        let spool = match self.spool_dir {
-            None => None,
-            Some(dir) => {
-                if dir.as_os_str().is_empty() {
-                    return Err(ConfigError::InvalidOption {
-                        option: "spool_dir",
-                        reason: "must not be empty".into(),
-                    });
-                }
-                let least = 4 * self.max_message_size as u64;
-                if self.spool_max_bytes < least {
-                    return Err(ConfigError::InvalidOption {
-                        option: "spool_max_bytes",
-                        reason: format!(
-                            "{} is less than 4 × max_message_size ({least})",
-                            self.spool_max_bytes
-                        ),
-                    });
-                }
-                let range = Duration::from_millis(1)..=Duration::from_secs(10);
-                if !range.contains(&self.spool_sync_interval) {
-                    return Err(ConfigError::InvalidOption {
-                        option: "spool_sync_interval",
-                        reason: format!("{:?} is outside 1 ms to 10 s", self.spool_sync_interval),
-                    });
-                }
-                Some(super::SpoolConfig {
-                    dir,
-                    max_bytes: self.spool_max_bytes,
-                    sync_interval: self.spool_sync_interval,
-                })
-            }
-        };
+        let spool = super::spool::check(
+            self.spool_dir,
+            self.spool_max_bytes,
+            self.spool_sync_interval,
+            self.max_message_size,
+        )?;
         Ok(Config {
             spool,
             log_group_name: self.log_group_name,

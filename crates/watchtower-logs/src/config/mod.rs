@@ -33,6 +33,7 @@ use crate::template::StreamNameTemplate;
 use crate::warn::WarningSink;
 
 mod builder;
+mod spool;
 #[cfg(test)]
 mod tests;
 mod validate;

@@ -5,6 +5,7 @@
 //! A new segment file is created as `<name>.tmp`, locked, then renamed to `<name>.wal`: a
 //! `.wal` file is never seen unlocked while its writer lives.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -96,24 +97,25 @@ fn write_pending(spool: &Spool, files: &mut HashMap<u32, File>, pending: Vec<Pen
 
 /// Writes one buffer, creating its segment file first if needed.
 fn write_one(spool: &Spool, files: &mut HashMap<u32, File>, p: &Pending) -> io::Result<()> {
-    if !files.contains_key(&p.segment) {
-        let name = match spool.lock().segments.get(&p.segment) {
-            Some(seg) => seg.name.clone(),
-            None => return Ok(()),
-        };
-        let tmp = spool.dir.join(format!("{name}.tmp"));
-        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        if !super::lock::try_lock(&file)? {
-            return Err(io::Error::other(
-                "a new segment file was locked by another process",
-            ));
+    let file = match files.entry(p.segment) {
+        Entry::Occupied(e) => e.into_mut(),
+        Entry::Vacant(v) => {
+            let name = match spool.lock().segments.get(&p.segment) {
+                Some(seg) => seg.name.clone(),
+                None => return Ok(()),
+            };
+            let tmp = spool.dir.join(format!("{name}.tmp"));
+            let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            if !super::lock::try_lock(&file)? {
+                return Err(io::Error::other(
+                    "a new segment file was locked by another process",
+                ));
+            }
+            std::fs::rename(&tmp, spool.dir.join(format!("{name}.wal")))?;
+            v.insert(file)
         }
-        std::fs::rename(&tmp, spool.dir.join(format!("{name}.wal")))?;
-        files.insert(p.segment, file);
-    }
-    if let Some(file) = files.get_mut(&p.segment) {
-        file.write_all(&p.bytes)?;
-    }
+    };
+    file.write_all(&p.bytes)?;
     // Acks settled before the file existed.
     let deferred = {
         let mut st = spool.lock();
