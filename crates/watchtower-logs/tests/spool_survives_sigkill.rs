@@ -40,25 +40,25 @@ fn env(name: &str) -> String {
     std::env::var(name).unwrap()
 }
 
-fn child_handle() -> (Handle, watchtower_logs::WorkerGuard) {
-    support::config_for(&env(ENDPOINT), &env(GROUP))
+fn child_handle(small_queue: bool) -> (Handle, watchtower_logs::WorkerGuard) {
+    let mut builder = support::config_for(&env(ENDPOINT), &env(GROUP))
         .spool_dir(env(DIR))
         // Small segments: a few thousand events make several files.
-        .spool_max_bytes(1 << 20)
-        // A small queue: a replay waits for room while holding its segment, so that two
-        // starters at once each find segments to claim.
-        .max_message_size(8 * 1024)
-        .max_queue_bytes(64 * 1024)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap()
+        .spool_max_bytes(1 << 20);
+    if small_queue {
+        // A replay waits for room while holding its segment, so that two starters at once
+        // each find segments to claim.
+        builder = builder
+            .max_message_size(8 * 1024)
+            .max_queue_bytes(64 * 1024);
+    }
+    builder.build().unwrap().start().unwrap()
 }
 
 /// Logs COUNT events to two streams (send interval 60 s: nothing is sent), waits past the
 /// spool's 200 ms crash window, and SIGKILLs itself.
 fn crash() {
-    let (logs, _guard) = child_handle();
+    let (logs, _guard) = child_handle(false);
     let base: i64 = env(BASE).parse().unwrap();
     let n: usize = env(COUNT).parse().unwrap();
     for i in 0..n {
@@ -73,7 +73,7 @@ fn crash() {
 
 /// Starts on the same directory, shuts down (which waits for the replay), prints the stats.
 fn replay() {
-    let (logs, guard) = child_handle();
+    let (logs, guard) = child_handle(true);
     let result = logs.shutdown(Duration::from_secs(60));
     drop(guard);
     println!("STATS {}", logs.stats());
