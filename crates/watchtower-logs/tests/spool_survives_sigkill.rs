@@ -116,6 +116,11 @@ fn parent() {
             unusable_directory,
         ),
         ("a_full_disk_falls_back_to_memory", full_disk),
+        (
+            "a_full_spool_drops_the_newest_and_says_so",
+            full_spool_drops,
+        ),
+        ("a_full_spool_with_block_waits_for_room", full_spool_blocks),
     ];
     println!("\nrunning {} tests", cases.len());
     let results = cases
@@ -406,4 +411,74 @@ fn full_disk(moto: &MotoLease) -> Result<(), String> {
     let result = falls_back(moto, "spool-full-disk", &dir, 3000);
     let _ = Command::new("umount").arg(&dir).status();
     result.map(|_| ())
+}
+
+/// An in-process shipper with a spool bounded at 16 KiB, and its warnings.
+fn bounded(
+    moto: &MotoLease,
+    group: &str,
+    dir: &Path,
+    overflow: watchtower_logs::OverflowPolicy,
+) -> (Handle, watchtower_logs::WorkerGuard, support::Warnings) {
+    let (builder, warnings) = support::core_config(&moto.endpoint(), group);
+    let (logs, guard) = builder
+        .log_stream_name("s")
+        .send_interval(Duration::from_secs(60))
+        .max_message_size(2048)
+        .overflow(overflow)
+        .spool_dir(dir)
+        .spool_max_bytes(16 * 1024)
+        .build()
+        .unwrap()
+        .start()
+        .unwrap();
+    (logs, guard, warnings)
+}
+
+fn full_spool_drops(moto: &MotoLease) -> Result<(), String> {
+    let group = "spool-full-drop";
+    let policy = watchtower_logs::OverflowPolicy::DropNewest;
+    let (logs, guard, warnings) = bounded(moto, group, &scratch("full-drop"), policy);
+    let n = 1000;
+    for i in 0..n {
+        logs.log(Record::new(format!("event {i:06} {}", "y".repeat(40))));
+    }
+    logs.shutdown(Duration::from_secs(60))
+        .map_err(|e| e.to_string())?;
+    drop(guard);
+    let stats = logs.stats();
+    let full = stats.dropped.get(DropReason::SpoolFull);
+    let told = warnings
+        .all()
+        .iter()
+        .filter(|w| w.kind == WarningKind::SpoolFull)
+        .count();
+    let stored = moto.all_events(group).len() as u64;
+    if full == 0 || stats.delivered + full != n || stored != stats.delivered || told != 1 {
+        return Err(format!(
+            "{told} spool_full warnings, moto holds {stored}, {stats}"
+        ));
+    }
+    Ok(())
+}
+
+fn full_spool_blocks(moto: &MotoLease) -> Result<(), String> {
+    let group = "spool-full-block";
+    let policy = watchtower_logs::OverflowPolicy::Block {
+        timeout: Duration::from_secs(60),
+    };
+    let (logs, guard, _) = bounded(moto, group, &scratch("full-block"), policy);
+    let n = 1000;
+    for i in 0..n {
+        logs.log(Record::new(format!("event {i:06} {}", "y".repeat(40))));
+    }
+    logs.shutdown(Duration::from_secs(60))
+        .map_err(|e| e.to_string())?;
+    drop(guard);
+    let stats = logs.stats();
+    let stored = moto.all_events(group).len() as u64;
+    if stats.delivered != n || stored != n || stats.dropped.total() != 0 {
+        return Err(format!("moto holds {stored} of {n}, {stats}"));
+    }
+    Ok(())
 }

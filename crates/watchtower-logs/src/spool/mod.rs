@@ -154,7 +154,8 @@ impl Spool {
             ),
             group: group.to_owned(),
             max_bytes: config.max_bytes,
-            segment_bytes: (config.max_bytes / 16).clamp(64 * 1024, 4 << 20),
+            // Small enough that settled segments free room long before the bound.
+            segment_bytes: (config.max_bytes / 16).clamp(4 * 1024, 4 << 20),
             sync_interval: config.sync_interval,
             state: Mutex::new(State {
                 next_id: 1,

@@ -112,6 +112,8 @@ fn write_one(spool: &Spool, files: &mut HashMap<u32, File>, p: &Pending) -> io::
                 ));
             }
             std::fs::rename(&tmp, spool.dir.join(format!("{name}.wal")))?;
+            // The new name survives a power cut too.
+            File::open(&spool.dir)?.sync_all()?;
             v.insert(file)
         }
     };
