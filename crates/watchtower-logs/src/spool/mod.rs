@@ -225,6 +225,7 @@ impl Spool {
             p.records += 1;
             added = p.bytes.len() - before;
         }
+        let was_below = st.pending_bytes < FLUSH_BYTES;
         st.pending_bytes += added;
         st.active_index += 1;
         st.active_bytes += added as u64;
@@ -245,7 +246,8 @@ impl Spool {
         if st.active_bytes >= self.segment_bytes {
             rotate(&mut st);
         }
-        let wake = st.pending_bytes >= FLUSH_BYTES;
+        // Wake the writer once, when the buffer crosses the mark (a wake is a system call).
+        let wake = was_below && st.pending_bytes >= FLUSH_BYTES;
         drop(st);
         if wake {
             self.tick.notify_one();
