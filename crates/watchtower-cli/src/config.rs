@@ -395,6 +395,24 @@ mod tests {
     }
 
     #[test]
+    fn spool_flags_reach_the_core_and_mistakes_name_them() {
+        assert!(plan(&[]).unwrap().main.spool_dir().is_none());
+        let p = plan(&["--spool", "/var/spool/app"]).unwrap();
+        assert_eq!(
+            p.main.spool_dir(),
+            Some(std::path::Path::new("/var/spool/app"))
+        );
+        let err = plan(&["--spool", "/x", "--spool-sync-interval", "20s"]).unwrap_err();
+        assert!(
+            err.message.contains("--spool-sync-interval"),
+            "{}",
+            err.message
+        );
+        let err = plan(&["--spool", "/x", "--spool-max-bytes", "1KiB"]).unwrap_err();
+        assert!(err.message.contains("--spool-max-bytes"), "{}", err.message);
+    }
+
+    #[test]
     fn mistakes_name_the_flag() {
         let msg = |args: &[&str]| plan(args).unwrap_err().message;
         assert!(msg(&["-g", "bad name"]).contains("--group"));

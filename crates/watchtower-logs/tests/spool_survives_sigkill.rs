@@ -127,11 +127,16 @@ fn parent() {
         .into_iter()
         .map(|(name, case)| (name.to_string(), case(&moto)))
         .collect();
+    let _ = std::fs::remove_dir_all(scratch_root());
     support::report(results, started);
 }
 
+fn scratch_root() -> PathBuf {
+    std::env::temp_dir().join(format!("wt-spool-{}", std::process::id()))
+}
+
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wt-spool-{}-{name}", std::process::id()));
+    let dir = scratch_root().join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
