@@ -1,6 +1,7 @@
 //! The hub: the state that handles, the worker, delivery tasks and the front ends share.
 //! Nothing here calls back into those stages: they all depend on this module, it on none of
-//! them (the configuration, the queues, the counters and the warnings are its parts).
+//! them (the configuration, the queues, the counters, the warnings and the durable spool are
+//! its parts).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU8, Ordering};

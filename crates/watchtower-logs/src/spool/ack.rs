@@ -39,7 +39,11 @@ pub(crate) fn encode(runs: &[(u32, u32)]) -> Vec<u8> {
 
 /// Opens (creating) the ack file for appending.
 pub(crate) fn open(path: &Path) -> io::Result<File> {
-    OpenOptions::new().create(true).append(true).open(path)
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 /// Appends `entries` with one write.

@@ -172,7 +172,11 @@ impl Spool {
             writer: Mutex::new(None),
             window_us: AtomicU64::new(0),
         });
-        if let Err(e) = std::fs::create_dir_all(&spool.dir) {
+        let mut dir = std::fs::DirBuilder::new();
+        dir.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+        if let Err(e) = dir.create(&spool.dir) {
             spool.fall_back(&e);
             spool.replaying.store(false, Relaxed);
             return spool;

@@ -105,7 +105,12 @@ fn write_one(spool: &Spool, files: &mut HashMap<u32, File>, p: &Pending) -> io::
                 None => return Ok(()),
             };
             let tmp = spool.dir.join(format!("{name}.tmp"));
-            let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            let mut options = OpenOptions::new();
+            options.write(true).create_new(true);
+            // Logs can be private: only the owner reads the segments.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(&tmp)?;
             if !super::lock::try_lock(&file)? {
                 return Err(io::Error::other(
                     "a new segment file was locked by another process",
