@@ -2,6 +2,11 @@
 //! again with the same DIR: the restart delivers what the dead one had read but not sent, so
 //! that the lines delivered are exactly a prefix of the file, each once; shipping the rest
 //! then completes the file, every line once.
+//!
+//! Delivery is at least once: a batch the service stored whose answer had not reached the
+//! process when it died is sent again by the restart. So the kill comes while a request is
+//! held by a proxy in front of moto (never forwarded): with one stream, one request is in
+//! flight at a time, so every batch before it has had its answer and its acknowledgement.
 
 mod common;
 
@@ -10,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{run_within, watchtower};
-use watchtower_testkit::{shared_moto, MotoLease};
+use watchtower_testkit::{shared_moto, MotoLease, Proxy};
 
 const LINES: usize = 200_000;
 const GROUP: &str = "spool-ship-sigkill";
@@ -28,8 +33,8 @@ fn scratch() -> PathBuf {
     dir
 }
 
-fn ship(moto: &MotoLease, spool: Option<&Path>) -> Command {
-    let mut cmd = watchtower(&moto.endpoint());
+fn ship(endpoint: &str, spool: Option<&Path>) -> Command {
+    let mut cmd = watchtower(endpoint);
     cmd.args(["ship", "-g", GROUP, "-s", "s", "--no-passthrough"]);
     cmd.args(["--max-queue-bytes", "1MiB", "--send-interval", "60s"]);
     if let Some(dir) = spool {
@@ -70,18 +75,25 @@ fn ship_killed_mid_file_then_restarted_with_the_same_spool_delivers_every_line_o
     let input = work.join("input.txt");
     std::fs::write(&input, (0..LINES).map(line).collect::<String>()).unwrap();
 
-    // 1. Ship the file; SIGKILL once the first batch has arrived (the queue bound makes
-    //    `ship` read the file batch by batch, so most of it is still unread or unsent).
-    let mut first = ship(&moto, Some(&spool))
+    // 1. Ship the file through the proxy; once two batches have arrived, hold the requests;
+    //    SIGKILL once one is held (the queue bound makes `ship` read the file batch by batch,
+    //    so most of it is still unread or unsent).
+    let proxy = Proxy::start(&moto.endpoint());
+    let mut first = ship(&proxy.endpoint(), Some(&spool))
         .stdin(std::fs::File::open(&input).unwrap())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let arrived = watchtower_testkit::wait_until(TIMEOUT, || !moto.events(GROUP, "s").is_empty());
+    let arrived = watchtower_testkit::wait_until(TIMEOUT, || proxy.count("PutLogEvents") >= 2);
+    proxy.hold();
+    let held = watchtower_testkit::wait_until(TIMEOUT, || proxy.held_now() >= 1);
     first.kill().unwrap(); // SIGKILL
     first.wait().unwrap();
-    assert!(arrived, "no batch arrived within {TIMEOUT:?}");
+    assert!(
+        arrived && held,
+        "no batch arrived, or none was held, within {TIMEOUT:?}"
+    );
     let before = delivered(&moto).len();
     assert!(
         before < LINES,
@@ -90,7 +102,7 @@ fn ship_killed_mid_file_then_restarted_with_the_same_spool_delivers_every_line_o
     assert!(wal_files(&spool) > 0, "the dead ship left spool segments");
 
     // 2. Restart with the same spool and no input: it delivers what the dead one left.
-    let done = run_within(&mut ship(&moto, Some(&spool)), b"", TIMEOUT);
+    let done = run_within(&mut ship(&moto.endpoint(), Some(&spool)), b"", TIMEOUT);
     assert_eq!(done.code, Some(0), "stderr: {}", done.stderr);
     assert!(
         done.stderr
@@ -119,8 +131,9 @@ fn ship_killed_mid_file_then_restarted_with_the_same_spool_delivers_every_line_o
 
     // 3. Ship the rest of the file: every line, once.
     let rest: String = (read..LINES).map(line).collect();
-    let done = run_within(&mut ship(&moto, None), rest.as_bytes(), TIMEOUT);
+    let done = run_within(&mut ship(&moto.endpoint(), None), rest.as_bytes(), TIMEOUT);
     assert_eq!(done.code, Some(0), "stderr: {}", done.stderr);
     assert!(delivered(&moto).into_iter().eq(0..LINES), "every line once");
+    drop(proxy); // the held request is abandoned, never forwarded
     let _ = std::fs::remove_dir_all(&work);
 }
