@@ -79,9 +79,10 @@ fn replay() {
     println!("STATS {}", logs.stats());
     let stats = logs.stats();
     println!(
-        "REPLAYED {} CORRUPT {}",
+        "REPLAYED {} CORRUPT {} TOO_OLD {}",
         stats.replayed,
-        stats.dropped.get(DropReason::SpoolCorrupt)
+        stats.dropped.get(DropReason::SpoolCorrupt),
+        stats.dropped.get(DropReason::TooOld)
     );
     result.unwrap();
 }
@@ -107,6 +108,7 @@ fn parent() {
             sigkill_then_restart,
         ),
         ("two_starters_deliver_orphaned_segments_once", two_starters),
+        ("events_older_than_14_days_are_counted_as_too_old", too_old),
         (
             "torn_and_corrupt_records_are_skipped_and_counted",
             damaged_segments,
@@ -280,6 +282,30 @@ fn sigkill_then_restart(moto: &MotoLease) -> Result<(), String> {
         return Err(format!("a second restart replayed {replayed}"));
     }
     delivered_once(moto, group, n, base, &[])
+}
+
+fn too_old(moto: &MotoLease) -> Result<(), String> {
+    // 15 days ago: the service refuses them; the replay counts them instead of retrying.
+    let base = support::now_ms() - 15 * 86_400_000;
+    let (group, dir, n) = ("spool-too-old", scratch("too-old"), 100);
+    crash_child(moto, group, &dir, n, base)?;
+    let out = child("replay", moto, group, &dir, 0, base)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (replayed, _) = replay_output(out)?;
+    let sent = if moto.groups().iter().any(|g| g == group) {
+        moto.all_events(group).len()
+    } else {
+        0
+    };
+    if replayed != 0 || sent != 0 || !stdout.contains(&format!("TOO_OLD {n}")) {
+        return Err(format!("replayed {replayed}, sent {sent}: {stdout}"));
+    }
+    if !segments(&dir).is_empty() {
+        return Err("the segment of settled events was left".into());
+    }
+    Ok(())
 }
 
 fn two_starters(moto: &MotoLease) -> Result<(), String> {
