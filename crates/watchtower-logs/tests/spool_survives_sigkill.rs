@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use watchtower_logs::{DropReason, Handle, Record, WarningKind};
+use watchtower_logs::{DropReason, Handle, Record};
 use watchtower_testkit::MotoLease;
 
 const MODE: &str = "WATCHTOWER_TEST_CHILD_MODE";
@@ -113,16 +113,6 @@ fn parent() {
             "torn_and_corrupt_records_are_skipped_and_counted",
             damaged_segments,
         ),
-        (
-            "an_unusable_directory_falls_back_to_memory",
-            unusable_directory,
-        ),
-        ("a_full_disk_falls_back_to_memory", full_disk),
-        (
-            "a_full_spool_drops_the_newest_and_says_so",
-            full_spool_drops,
-        ),
-        ("a_full_spool_with_block_waits_for_room", full_spool_blocks),
     ];
     println!("\nrunning {} tests", cases.len());
     let results = cases
@@ -375,141 +365,4 @@ fn find_last(bytes: &[u8], needle: &[u8]) -> Option<usize> {
     (0..bytes.len().saturating_sub(needle.len()))
         .rev()
         .find(|&i| bytes[i..].starts_with(needle))
-}
-
-/// Logs `n` events through an in-process shipper spooling to `dir`; checks that all are
-/// delivered, that `spool_fallback` counts the ones not spooled, and that it warned once.
-fn falls_back(moto: &MotoLease, group: &str, dir: &Path, n: usize) -> Result<u64, String> {
-    let (builder, warnings) = support::core_config(&moto.endpoint(), group);
-    let (logs, guard) = builder
-        .log_stream_name("s")
-        .send_interval(Duration::from_secs(60))
-        .spool_dir(dir)
-        .spool_sync_interval(Duration::from_millis(5))
-        .build()
-        .unwrap()
-        .start()
-        .map_err(|e| e.to_string())?;
-    let body = "x".repeat(200);
-    for i in 0..n {
-        logs.log(Record::new(format!("{i} {body}")));
-        if i % 100 == 0 {
-            // Let the writer meet the full disk while events still come.
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-    logs.shutdown(Duration::from_secs(60))
-        .map_err(|e| e.to_string())?;
-    drop(guard);
-    let stats = logs.stats();
-    let told = warnings
-        .all()
-        .iter()
-        .filter(|w| w.kind == WarningKind::SpoolUnavailable)
-        .count();
-    if stats.delivered != n as u64 || told != 1 || stats.spool_fallback == 0 {
-        return Err(format!(
-            "delivered {} of {n}, {told} spool warnings, {stats}",
-            stats.delivered
-        ));
-    }
-    Ok(stats.spool_fallback)
-}
-
-fn unusable_directory(moto: &MotoLease) -> Result<(), String> {
-    let dir = scratch("unusable");
-    let file = dir.join("a-file");
-    std::fs::write(&file, b"not a directory").unwrap();
-    let n = 300;
-    let fallback = falls_back(moto, "spool-unusable", &file.join("spool"), n)?;
-    if fallback != n as u64 {
-        return Err(format!("spool_fallback {fallback}, expected {n}"));
-    }
-    Ok(())
-}
-
-fn full_disk(moto: &MotoLease) -> Result<(), String> {
-    let dir = scratch("full");
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
-        .arg(&dir)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !mounted {
-        println!("a_full_disk_falls_back_to_memory: no tmpfs here (mount failed); skipped");
-        return Ok(());
-    }
-    let result = falls_back(moto, "spool-full-disk", &dir, 3000);
-    let _ = Command::new("umount").arg(&dir).status();
-    result.map(|_| ())
-}
-
-/// An in-process shipper with a spool bounded at 16 KiB, and its warnings.
-fn bounded(
-    moto: &MotoLease,
-    group: &str,
-    dir: &Path,
-    overflow: watchtower_logs::OverflowPolicy,
-) -> (Handle, watchtower_logs::WorkerGuard, support::Warnings) {
-    let (builder, warnings) = support::core_config(&moto.endpoint(), group);
-    let (logs, guard) = builder
-        .log_stream_name("s")
-        .send_interval(Duration::from_secs(60))
-        .max_message_size(2048)
-        .overflow(overflow)
-        .spool_dir(dir)
-        .spool_max_bytes(16 * 1024)
-        .build()
-        .unwrap()
-        .start()
-        .unwrap();
-    (logs, guard, warnings)
-}
-
-fn full_spool_drops(moto: &MotoLease) -> Result<(), String> {
-    let group = "spool-full-drop";
-    let policy = watchtower_logs::OverflowPolicy::DropNewest;
-    let (logs, guard, warnings) = bounded(moto, group, &scratch("full-drop"), policy);
-    let n = 1000;
-    for i in 0..n {
-        logs.log(Record::new(format!("event {i:06} {}", "y".repeat(40))));
-    }
-    logs.shutdown(Duration::from_secs(60))
-        .map_err(|e| e.to_string())?;
-    drop(guard);
-    let stats = logs.stats();
-    let full = stats.dropped.get(DropReason::SpoolFull);
-    let told = warnings
-        .all()
-        .iter()
-        .filter(|w| w.kind == WarningKind::SpoolFull)
-        .count();
-    let stored = moto.all_events(group).len() as u64;
-    if full == 0 || stats.delivered + full != n || stored != stats.delivered || told != 1 {
-        return Err(format!(
-            "{told} spool_full warnings, moto holds {stored}, {stats}"
-        ));
-    }
-    Ok(())
-}
-
-fn full_spool_blocks(moto: &MotoLease) -> Result<(), String> {
-    let group = "spool-full-block";
-    let policy = watchtower_logs::OverflowPolicy::Block {
-        timeout: Duration::from_secs(60),
-    };
-    let (logs, guard, _) = bounded(moto, group, &scratch("full-block"), policy);
-    let n = 1000;
-    for i in 0..n {
-        logs.log(Record::new(format!("event {i:06} {}", "y".repeat(40))));
-    }
-    logs.shutdown(Duration::from_secs(60))
-        .map_err(|e| e.to_string())?;
-    drop(guard);
-    let stats = logs.stats();
-    let stored = moto.all_events(group).len() as u64;
-    if stats.delivered != n || stored != n || stats.dropped.total() != 0 {
-        return Err(format!("moto holds {stored} of {n}, {stats}"));
-    }
-    Ok(())
 }

@@ -8,8 +8,93 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+use super::{lock, unmark, Spool, NO_MARK};
+use crate::warn::WarningKind;
 
 const ENTRY: usize = 12;
+
+impl Spool {
+    /// Records that the events with these marks are delivered or counted: writes their ack
+    /// entries (one write per segment), so that no replay sends them again.
+    pub(crate) fn settle(&self, marks: impl IntoIterator<Item = u64>) {
+        let mut marks: Vec<u64> = marks.into_iter().filter(|m| *m != NO_MARK).collect();
+        if marks.is_empty() {
+            return;
+        }
+        marks.sort_unstable();
+        let mut groups: Vec<(u32, Vec<u32>)> = Vec::new();
+        for m in marks {
+            let (segment, index) = unmark(m);
+            match groups.last_mut() {
+                Some((s, v)) if *s == segment => v.push(index),
+                _ => groups.push((segment, vec![index])),
+            }
+        }
+        let mut writes = Vec::new();
+        {
+            let mut st = self.lock();
+            for (segment, indexes) in &groups {
+                let Some(seg) = st.segments.get_mut(segment) else {
+                    continue;
+                };
+                let entries = encode(&runs(indexes));
+                if seg.on_disk {
+                    writes.push((*segment, seg.name.clone(), entries));
+                } else if !self.fallen_back.load(Relaxed) {
+                    seg.deferred.extend_from_slice(&entries);
+                }
+            }
+        }
+        self.write_acks(writes);
+        let mut st = self.lock();
+        for (segment, indexes) in &groups {
+            if let Some(seg) = st.segments.get_mut(segment) {
+                seg.settled += indexes.len() as u32;
+            }
+        }
+    }
+
+    /// Appends ack entries to their segments' ack files.
+    pub(super) fn write_acks(&self, writes: Vec<(u32, Arc<str>, Vec<u8>)>) {
+        if writes.is_empty() {
+            return;
+        }
+        let mut acks = lock(&self.acks);
+        for (segment, name, entries) in writes {
+            let file = match acks.entry(segment) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    match open(&self.dir.join(format!("{name}.ack"))) {
+                        Ok(f) => v.insert(f),
+                        Err(e) => {
+                            self.warn_ack(&e);
+                            continue;
+                        }
+                    }
+                }
+            };
+            if let Err(e) = write(file, &entries) {
+                self.warn_ack(&e);
+            }
+        }
+    }
+
+    fn warn_ack(&self, e: &std::io::Error) {
+        if self.fallen_back.load(Relaxed) {
+            return; // already said: the directory cannot be written
+        }
+        self.warner.warn(WarningKind::SpoolUnavailable, || {
+            format!(
+                "could not record delivered events in the spool directory {} ({e}); a later \
+                 replay may send them again",
+                self.dir.display()
+            )
+        });
+    }
+}
 
 /// Runs of consecutive indexes in `sorted` (ascending, duplicates allowed).
 pub(crate) fn runs(sorted: &[u32]) -> Vec<(u32, u32)> {
