@@ -17,6 +17,8 @@ mod ack;
 mod format;
 mod lock;
 mod replay;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 use std::collections::HashMap;
