@@ -140,6 +140,7 @@ impl Core {
         proxy_url = None,
         no_proxy = None,
         ca_bundle = None,
+        spool_dir = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -168,6 +169,7 @@ impl Core {
         proxy_url: Option<String>,
         no_proxy: Option<String>,
         ca_bundle: Option<PathBuf>,
+        spool_dir: Option<PathBuf>,
     ) -> PyResult<Self> {
         let sink = BackgroundSink::default();
         let mut aws = AwsSettings::new();
@@ -227,6 +229,9 @@ impl Core {
             .aws(aws);
         if let Some(days) = retention_days {
             builder = builder.retention_days(days);
+        }
+        if let Some(dir) = spool_dir {
+            builder = builder.spool_dir(dir);
         }
         let mut stream_names_in_python = false;
         let mut tag_error = None;

@@ -24,6 +24,8 @@ pub(crate) fn stats_dict<'py>(py: Python<'py>, s: &Stats) -> PyResult<Bound<'py,
     d.set_item("queued_events", s.queued_events)?;
     d.set_item("queued_bytes", s.queued_bytes)?;
     d.set_item("evicted", s.evicted)?;
+    d.set_item("replayed", s.replayed)?;
+    d.set_item("spool_fallback", s.spool_fallback)?;
     let dropped = PyDict::new(py);
     for reason in DropReason::ALL {
         dropped.set_item(reason.as_str(), s.dropped.get(reason))?;

@@ -494,6 +494,12 @@ class CloudWatchLogHandler(logging.Handler):
     :param no_proxy: Hosts that bypass the proxy, comma-separated. Default: ``NO_PROXY``.
     :param ca_bundle: A PEM file of CA certificates trusted in addition to the system's.
         Default: ``AWS_CA_BUNDLE``.
+    :param spool_dir: A directory (created if missing) where every record is also kept until
+        it is delivered, so that records survive a crash of the process (SIGKILL, an OOM kill,
+        ``os._exit``): the next process with the same ``spool_dir`` delivers what a dead one
+        left, each record once. A crash loses at most the last 200 ms. Several processes may
+        share the directory. An unwritable directory or a full disk falls back to memory with
+        one warning (``stats()["spool_fallback"]``). Default None: memory only.
     """
 
     #: The default formatter is a CloudWatchLogFormatter (so that the documented
@@ -549,9 +555,11 @@ class CloudWatchLogHandler(logging.Handler):
         proxy_url: Optional[str] = None,
         no_proxy: Optional[str] = None,
         ca_bundle: Optional[str] = None,
+        spool_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.spool_dir = None if spool_dir is None else os.fspath(spool_dir)
         self.proxy_url = proxy_url
         self.no_proxy = no_proxy
         self.ca_bundle = None if ca_bundle is None else os.fspath(ca_bundle)
@@ -696,7 +704,7 @@ class CloudWatchLogHandler(logging.Handler):
             options["max_retry_time"] = _seconds(self.max_retry_time)
         if self.request_timeout is not None:
             options["request_timeout"] = _seconds(self.request_timeout)
-        for name in ("proxy_url", "no_proxy", "ca_bundle"):
+        for name in ("proxy_url", "no_proxy", "ca_bundle", "spool_dir"):
             if getattr(self, name) is not None:
                 options[name] = getattr(self, name)
         return options

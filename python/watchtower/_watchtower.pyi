@@ -40,6 +40,10 @@ class Stats(TypedDict):
     queued_events: int
     queued_bytes: int
     evicted: int
+    #: Events replayed from the spool (left there by a process that died).
+    replayed: int
+    #: Events kept in memory only because the spool directory could not be written.
+    spool_fallback: int
     #: Dropped events by reason (queue_full, oversize, empty, too_old, ...).
     dropped: Dict[str, int]
     dropped_total: int
@@ -121,6 +125,7 @@ class Core:
         proxy_url: Optional[str] = None,
         no_proxy: Optional[str] = None,
         ca_bundle: Optional[str] = None,
+        spool_dir: Optional[str] = None,
     ) -> Self: ...
     def setup_log_group(self, timeout: float) -> None:
         """Creates the log group (if configured) and sets its retention now (GIL released);

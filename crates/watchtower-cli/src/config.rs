@@ -224,6 +224,15 @@ fn builder(
     if retry_set {
         b = b.retry(retry);
     }
+    if let Some(dir) = &args.delivery.spool {
+        b = b.spool_dir(dir);
+    }
+    if let Some(v) = args.delivery.spool_max_bytes {
+        b = b.spool_max_bytes(v as u64);
+    }
+    if let Some(v) = args.delivery.spool_sync_interval {
+        b = b.spool_sync_interval(v);
+    }
     b = b
         .create_log_group(!args.no_create_group)
         .create_log_stream(!args.no_create_stream);
@@ -286,6 +295,9 @@ fn flag_of(option: &str) -> Option<(&'static str, &'static str)> {
             "WATCHTOWER_MAX_CONCURRENT_REQUESTS",
         ),
         "retention_days" => ("--retention-days", "WATCHTOWER_RETENTION_DAYS"),
+        "spool_dir" => ("--spool", "WATCHTOWER_SPOOL"),
+        "spool_max_bytes" => ("--spool-max-bytes", "WATCHTOWER_SPOOL_MAX_BYTES"),
+        "spool_sync_interval" => ("--spool-sync-interval", "WATCHTOWER_SPOOL_SYNC_INTERVAL"),
         "kms_key_id" => ("--kms-key-id", "WATCHTOWER_KMS_KEY_ID"),
         "log_group_class" => ("--group-class", "WATCHTOWER_LOG_GROUP_CLASS"),
         "retry" => (
@@ -380,6 +392,24 @@ mod tests {
         assert_eq!(p.main.max_queue_bytes(), 1 << 20);
         assert_eq!(p.main.shutdown_timeout(), Duration::from_secs(3));
         assert_eq!(p.logger_name, "job");
+    }
+
+    #[test]
+    fn spool_flags_reach_the_core_and_mistakes_name_them() {
+        assert!(plan(&[]).unwrap().main.spool_dir().is_none());
+        let p = plan(&["--spool", "/var/spool/app"]).unwrap();
+        assert_eq!(
+            p.main.spool_dir(),
+            Some(std::path::Path::new("/var/spool/app"))
+        );
+        let err = plan(&["--spool", "/x", "--spool-sync-interval", "20s"]).unwrap_err();
+        assert!(
+            err.message.contains("--spool-sync-interval"),
+            "{}",
+            err.message
+        );
+        let err = plan(&["--spool", "/x", "--spool-max-bytes", "1KiB"]).unwrap_err();
+        assert!(err.message.contains("--spool-max-bytes"), "{}", err.message);
     }
 
     #[test]

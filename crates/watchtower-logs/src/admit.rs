@@ -6,11 +6,14 @@
 use std::cell::RefCell;
 use std::sync::atomic::Ordering;
 
-use crate::config::OversizePolicy;
+use std::time::{Duration, Instant};
+
+use crate::config::{OverflowPolicy, OversizePolicy};
 use crate::handle::LogOutcome;
 use crate::hub::{Shared, DEAD, RUNNING};
 use crate::queue::Pushed;
 use crate::record::{now_millis, Record};
+use crate::spool::{Append, Spool, NO_MARK};
 use crate::stats::DropReason;
 use crate::template::RenderContext;
 use crate::warn::WarningKind;
@@ -130,17 +133,31 @@ impl Shared {
         first_drop
     }
 
-    /// Pushes one event; `Some` when it was dropped.
+    /// Pushes one event (spooling it first when the spool is on); `Some` when it was dropped.
     fn queue(&self, stream: &str, timestamp_ms: i64, message: String) -> Option<LogOutcome> {
         let shared = self;
-        let pushed = shared.queues.push(
+        let mark = match &self.spool {
+            None => NO_MARK,
+            Some(spool) => match self.spool_append(spool, stream, timestamp_ms, &message) {
+                Ok(mark) => mark,
+                Err(dropped) => return Some(dropped),
+            },
+        };
+        let mut evicted = Vec::new();
+        let pushed = shared.queues.push_marked(
             stream,
-            timestamp_ms,
-            message,
+            (timestamp_ms, message, mark),
             shared.config.overflow,
             &shared.counters,
             || shared.wake.notify_one(),
+            &mut evicted,
         );
+        if let Some(spool) = &self.spool {
+            if !matches!(pushed, Pushed::Queued { .. }) {
+                evicted.push(mark);
+            }
+            spool.settle(evicted);
+        }
         match pushed {
             Pushed::Queued { wake } => {
                 shared.counters.events.fetch_add(1, Ordering::Relaxed);
@@ -161,6 +178,50 @@ impl Shared {
                 )
             }
             Pushed::Closed => Some(self.drop_after_shutdown()),
+        }
+    }
+
+    /// Appends the event to the spool; when the spool is full, `Block` waits for room (up to
+    /// its timeout) and the other policies drop the event as [`DropReason::SpoolFull`].
+    fn spool_append(
+        &self,
+        spool: &Spool,
+        stream: &str,
+        timestamp_ms: i64,
+        message: &str,
+    ) -> Result<u64, LogOutcome> {
+        let deadline = match self.config.overflow {
+            OverflowPolicy::Block { timeout } => {
+                Some(crate::deadline::after(Instant::now(), timeout))
+            }
+            _ => None,
+        };
+        loop {
+            match spool.append(stream, timestamp_ms, message) {
+                Append::Spooled(mark) => return Ok(mark),
+                Append::Memory => return Ok(NO_MARK),
+                Append::Full => {}
+            }
+            let now = Instant::now();
+            match deadline {
+                Some(deadline) if now < deadline => {
+                    self.queues.want_room();
+                    self.wake.notify_one();
+                    spool.wait_room((deadline - now).min(Duration::from_millis(50)));
+                }
+                _ => {
+                    return Err(self.drop_record(
+                        DropReason::SpoolFull,
+                        WarningKind::SpoolFull,
+                        || {
+                            format!(
+                            "the spool is full ({} bytes, see spool_max_bytes); dropping events",
+                            spool.max_bytes()
+                        )
+                        },
+                    ))
+                }
+            }
         }
     }
 

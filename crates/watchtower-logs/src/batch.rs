@@ -149,7 +149,7 @@ mod tests {
         QueuedEvent {
             timestamp_ms: ts,
             message: msg.to_owned(),
-            seq: 0,
+            spool: u64::MAX,
         }
     }
 

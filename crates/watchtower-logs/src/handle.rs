@@ -182,7 +182,17 @@ pub(crate) fn longest_shutdown_timeout() -> Duration {
 impl Handle {
     fn start(config: Config) -> Result<Handle, StartError> {
         let shared = Arc::new(Shared::new(config));
-        let (control, thread) = worker::spawn(shared.clone())?;
+        let (control, thread) = match worker::spawn(shared.clone()) {
+            Ok(started) => started,
+            Err(e) => {
+                // Stop the spool's writer thread (nothing was logged).
+                if let Some(spool) = &shared.spool {
+                    spool.close();
+                }
+                return Err(e);
+            }
+        };
+        shared.start_replay();
         let inner = Arc::new(Inner {
             shared,
             control,

@@ -1,6 +1,7 @@
 //! The hub: the state that handles, the worker, delivery tasks and the front ends share.
 //! Nothing here calls back into those stages: they all depend on this module, it on none of
-//! them (the configuration, the queues, the counters and the warnings are its parts).
+//! them (the configuration, the queues, the counters, the warnings and the durable spool are
+//! its parts).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -11,6 +12,7 @@ use tokio::sync::Notify;
 use crate::batch::{Batch, BatchLimits};
 use crate::config::Config;
 use crate::queue::Queues;
+use crate::spool::Spool;
 use crate::stats::{Counters, DropReason};
 use crate::template::RenderContext;
 use crate::warn::{Warner, WarningKind};
@@ -27,7 +29,9 @@ pub(crate) const DEAD: u8 = 2;
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) queues: Queues,
-    pub(crate) counters: Counters,
+    pub(crate) counters: Arc<Counters>,
+    /// The durable spool, when `spool_dir` is set.
+    pub(crate) spool: Option<Arc<Spool>>,
     pub(crate) warner: Warner,
     pub(crate) inflight: InFlight,
     /// Wakes the worker: a queue got its first event or filled up.
@@ -59,12 +63,18 @@ impl Shared {
             };
             Arc::from(config.log_stream_name.render(&ctx))
         });
+        let counters = Arc::new(Counters::default());
+        let spool = config.spool.as_ref().map(|spool| {
+            let warner = Warner::new(config.warnings.clone());
+            Spool::start(spool, &config.log_group_name, counters.clone(), warner)
+        });
         Shared {
+            spool,
             #[cfg(any(feature = "log", feature = "tracing"))]
             ingest: crate::ingest::Ingest::new(&config),
             constant_stream,
             queues: Queues::new(limits, config.max_queue_bytes),
-            counters: Counters::default(),
+            counters,
             warner: Warner::new(config.warnings.clone()),
             inflight: InFlight::default(),
             wake: Notify::new(),
@@ -148,6 +158,9 @@ impl Shared {
         let Some(release) = self.inflight.settle(id, batch.events.len(), batch.held()) else {
             return;
         };
+        if let Some(spool) = &self.spool {
+            spool.settle(batch.events.iter().map(|e| e.spool));
+        }
         let c = &self.counters;
         if delivered > 0 {
             c.delivered.fetch_add(delivered as u64, Ordering::Relaxed);

@@ -12,6 +12,9 @@
 //!                            ▲                │
 //!                  worker: deadline, flush,   └──► stats (delivered / dropped by reason)
 //!                  shutdown (worker, guard)
+//!
+//!  with `spool_dir`: admit ──► spool (segment files, a writer thread) ◄── settle (acks)
+//!                    start ──► restore (replays what dead processes left) ──► queue
 //! ```
 //!
 //! Front ends (the Python package, the CLI) format a record and call [`Handle::log`]; a worker
@@ -60,10 +63,12 @@ mod ingest;
 pub mod limits;
 mod queue;
 mod record;
+mod restore;
 mod retry;
 mod send;
 #[cfg(unix)]
 pub mod signals;
+mod spool;
 mod stats;
 pub mod template;
 mod warn;

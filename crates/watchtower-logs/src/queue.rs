@@ -48,7 +48,6 @@ struct State {
     /// Memory held by queued events and by in-flight batches and their request copies (see
     /// [`QueuedEvent::held`]).
     held_bytes: usize,
-    next_seq: u64,
     /// A producer is waiting for room: the worker should send everything now.
     room_wanted: bool,
     /// Shutdown has emptied the queues for the last time: nothing is queued any more.
@@ -131,8 +130,8 @@ impl Queues {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Adds an event to `stream`'s queue, applying the overflow policy. `wake_worker` is called
-    /// (without the lock) when a `Block` policy needs the worker to send now.
+    /// Adds an event that is not in the durable spool: [`Queues::push_marked`].
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn push(
         &self,
         stream: &str,
@@ -141,6 +140,24 @@ impl Queues {
         policy: OverflowPolicy,
         counters: &Counters,
         wake_worker: impl Fn(),
+    ) -> Pushed {
+        let mut evicted = Vec::new();
+        let event = (timestamp_ms, message, u64::MAX);
+        self.push_marked(stream, event, policy, counters, wake_worker, &mut evicted)
+    }
+
+    /// Adds an event `(timestamp_ms, message, spool mark)` to `stream`'s queue, applying the
+    /// overflow policy. `wake_worker` is called (without the lock) when a `Block` policy needs
+    /// the worker to send now. The spool marks of events evicted to make room are added to
+    /// `evicted`.
+    pub(crate) fn push_marked(
+        &self,
+        stream: &str,
+        (timestamp_ms, message, spool): (i64, String, u64),
+        policy: OverflowPolicy,
+        counters: &Counters,
+        wake_worker: impl Fn(),
+        evicted: &mut Vec<u64>,
     ) -> Pushed {
         let size = message.len() + crate::limits::EVENT_OVERHEAD_BYTES;
         let held = held_for(message.capacity());
@@ -153,7 +170,7 @@ impl Queues {
                 OverflowPolicy::DropNewest => return Pushed::Full,
                 OverflowPolicy::DropOldest => {
                     while self.over(&state, held) {
-                        if !evict_oldest(&mut state, &self.held, counters) {
+                        if !evict_oldest(&mut state, &self.held, counters, evicted) {
                             // Everything held is in flight: nothing to evict.
                             return Pushed::Full;
                         }
@@ -186,14 +203,12 @@ impl Queues {
                 }
             }
         }
-        let seq = state.next_seq;
-        state.next_seq += 1;
         state.held_bytes += held;
         self.held.store(state.held_bytes, Relaxed);
         let event = QueuedEvent {
             timestamp_ms,
             message,
-            seq,
+            spool,
         };
         let limits = self.limits;
         let queue = match state.streams.get_mut(stream) {
@@ -283,6 +298,11 @@ impl Queues {
         self.room.notify_all();
     }
 
+    /// Asks the worker to send everything now (a caller waits for room elsewhere).
+    pub(crate) fn want_room(&self) {
+        self.lock().room_wanted = true;
+    }
+
     /// Removes every queued event (not those in flight) and closes the queues: later pushes
     /// return [`Pushed::Closed`]. Returns (events, bytes) removed. Shutdown's last step.
     /// Refuses every push from now on ([`Pushed::Closed`]); what is queued stays.
@@ -304,13 +324,19 @@ impl Queues {
     }
 }
 
-/// Drops the oldest queued event across streams; false when no queue holds any.
-fn evict_oldest(state: &mut State, mirror: &AtomicUsize, counters: &Counters) -> bool {
+/// Drops the oldest queued event (the earliest timestamp at the front of a stream's queue);
+/// false when no queue holds any.
+fn evict_oldest(
+    state: &mut State,
+    mirror: &AtomicUsize,
+    counters: &Counters,
+    evicted: &mut Vec<u64>,
+) -> bool {
     let oldest = state
         .streams
         .iter()
-        .filter_map(|(name, q)| q.events.front().map(|e| (e.seq, name.clone())))
-        .min_by_key(|(seq, _)| *seq);
+        .filter_map(|(name, q)| q.events.front().map(|e| (e.timestamp_ms, name.clone())))
+        .min_by_key(|(timestamp, _)| *timestamp);
     let Some((_, name)) = oldest else {
         return false;
     };
@@ -320,6 +346,9 @@ fn evict_oldest(state: &mut State, mirror: &AtomicUsize, counters: &Counters) ->
     let Some(event) = queue.events.pop_front() else {
         return false;
     };
+    if event.spool != u64::MAX {
+        evicted.push(event.spool);
+    }
     queue.bytes -= event.size();
     if queue.events.is_empty() {
         state.streams.remove(&name);

@@ -79,8 +79,8 @@ pub(crate) fn now_millis() -> i64 {
 pub(crate) struct QueuedEvent {
     pub(crate) timestamp_ms: i64,
     pub(crate) message: String,
-    /// Global logging order, used to find the oldest event across streams.
-    pub(crate) seq: u64,
+    /// Where the event is in the durable spool (`u64::MAX`: not spooled).
+    pub(crate) spool: u64,
 }
 
 impl QueuedEvent {

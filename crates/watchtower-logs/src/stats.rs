@@ -44,11 +44,16 @@ pub enum DropReason {
     /// Queued or in flight when the worker failed (a panic in it or in code it called): see
     /// [`FlushError::WorkerFailed`](crate::FlushError::WorkerFailed).
     WorkerFailed,
+    /// A record of the durable spool left by an earlier process was torn or corrupt (its
+    /// checksum did not match) and could not be replayed.
+    SpoolCorrupt,
+    /// The durable spool held `spool_max_bytes` and the overflow policy dropped the event.
+    SpoolFull,
 }
 
 impl DropReason {
     /// Every reason, in a stable order.
-    pub const ALL: [DropReason; 13] = [
+    pub const ALL: [DropReason; 15] = [
         DropReason::QueueFull,
         DropReason::Oversize,
         DropReason::Empty,
@@ -62,6 +67,8 @@ impl DropReason {
         DropReason::InvalidParameter,
         DropReason::ResourceNotFound,
         DropReason::WorkerFailed,
+        DropReason::SpoolCorrupt,
+        DropReason::SpoolFull,
     ];
 
     /// A short snake_case name, for summaries and metrics.
@@ -80,6 +87,8 @@ impl DropReason {
             DropReason::InvalidParameter => "invalid_parameter",
             DropReason::ResourceNotFound => "resource_not_found",
             DropReason::WorkerFailed => "worker_failed",
+            DropReason::SpoolCorrupt => "spool_corrupt",
+            DropReason::SpoolFull => "spool_full",
         }
     }
 
@@ -135,6 +144,13 @@ pub struct Stats {
     /// Events dropped from a queue to make room ([`OverflowPolicy::DropOldest`](crate::OverflowPolicy::DropOldest));
     /// also counted in `dropped` as [`DropReason::QueueFull`].
     pub evicted: u64,
+    /// Events replayed from the durable spool, left there by an earlier process (also counted
+    /// in `events`).
+    pub replayed: u64,
+    /// Events kept in memory only because the durable spool could not take them (its
+    /// directory is unwritable or its disk full): they are delivered, but would not survive a
+    /// crash.
+    pub spool_fallback: u64,
     /// Events dropped, by reason.
     pub dropped: Dropped,
 }
@@ -216,7 +232,8 @@ impl std::fmt::Display for Stats {
         write!(
             f,
             "records={} events={} delivered={} batches={} bytes={} retries={} truncated={} \
-             split={} queued_events={} queued_bytes={} evicted={} dropped: {}",
+             split={} queued_events={} queued_bytes={} evicted={} replayed={} \
+             spool_fallback={} dropped: {}",
             self.records,
             self.events,
             self.delivered,
@@ -228,6 +245,8 @@ impl std::fmt::Display for Stats {
             self.queued_events,
             self.queued_bytes,
             self.evicted,
+            self.replayed,
+            self.spool_fallback,
             self.dropped
         )
     }
@@ -256,6 +275,8 @@ pub(crate) struct Counters {
     pub(crate) queued_bytes: AtomicU64,
     /// Events dropped from a queue to make room (`DropOldest`); also counted as `QueueFull`.
     pub(crate) evicted: AtomicU64,
+    pub(crate) replayed: AtomicU64,
+    pub(crate) spool_fallback: AtomicU64,
     dropped: [AtomicU64; DropReason::ALL.len()],
 }
 
@@ -283,6 +304,8 @@ impl Counters {
             queued_events: self.queued_events.load(Relaxed),
             queued_bytes: self.queued_bytes.load(Relaxed),
             evicted: self.evicted.load(Relaxed),
+            replayed: self.replayed.load(Relaxed),
+            spool_fallback: self.spool_fallback.load(Relaxed),
             dropped,
         }
     }

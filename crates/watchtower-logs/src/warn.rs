@@ -65,11 +65,18 @@ pub enum WarningKind {
     WorkerFailed,
     /// The shutdown summary: how many events were not delivered, and why.
     Summary,
+    /// The durable spool cannot be used (its directory cannot be created or written, or the
+    /// disk is full): events are kept in memory only from then on.
+    SpoolUnavailable,
+    /// The durable spool reached `spool_max_bytes` and events were dropped.
+    SpoolFull,
+    /// Records of the durable spool left by an earlier process were torn or corrupt.
+    SpoolCorrupt,
 }
 
 impl WarningKind {
     /// Every kind, in a stable order.
-    pub const ALL: [WarningKind; 13] = [
+    pub const ALL: [WarningKind; 16] = [
         WarningKind::EmptyMessage,
         WarningKind::AfterShutdown,
         WarningKind::Truncated,
@@ -83,6 +90,9 @@ impl WarningKind {
         WarningKind::Retrying,
         WarningKind::WorkerFailed,
         WarningKind::Summary,
+        WarningKind::SpoolUnavailable,
+        WarningKind::SpoolFull,
+        WarningKind::SpoolCorrupt,
     ];
 
     fn index(self) -> usize {

@@ -290,6 +290,12 @@ async fn shut_down(
             break;
         }
         if !sent_any {
+            // Events the spool is still replaying (left by a dead process) are delivered too.
+            let replaying = shared.spool.as_ref().is_some_and(|s| s.replaying());
+            if replaying && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
             if closed {
                 break;
             }
@@ -314,6 +320,10 @@ async fn shut_down(
                  the shutdown timeout ({timeout:?})"
             ),
         );
+    }
+    // What is not settled stays in the spool for the next start.
+    if let Some(spool) = &shared.spool {
+        spool.close();
     }
     let stats = shared.counters.snapshot();
     if stats.dropped.total() > 0 {

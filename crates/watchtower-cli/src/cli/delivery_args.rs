@@ -1,6 +1,7 @@
 //! The delivery flags of `run` and `ship`: batching, the memory bound and what happens at it,
-//! oversize lines, retries and the shutdown deadline.
+//! oversize lines, retries, the shutdown deadline and the durable spool.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -184,6 +185,43 @@ pub struct DeliveryArgs {
         hide_short_help = true
     )]
     pub attempt_timeout: Option<Duration>,
+
+    /// Keep every event in segment files under DIR until it is delivered [default: off].
+    ///
+    /// A watchtower killed (SIGKILL, OOM, a container stop) loses at most the last
+    /// --spool-sync-interval of lines; the next `run` or `ship` with the same DIR delivers
+    /// what it left, each event once. Several processes may share DIR. An unwritable DIR or a
+    /// full disk falls back to memory with one warning.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "WATCHTOWER_SPOOL",
+        help_heading = "Durability"
+    )]
+    pub spool: Option<PathBuf>,
+
+    /// Bound on the spool's files; at it, --overflow decides [default: 256MiB].
+    #[arg(
+        long,
+        value_name = "BYTES",
+        env = "WATCHTOWER_SPOOL_MAX_BYTES",
+        value_parser = parse_bytes,
+        help_heading = "Durability",
+        hide_short_help = true
+    )]
+    pub spool_max_bytes: Option<usize>,
+
+    /// Longest time between reading a line and writing it to the spool (what a crash can
+    /// lose) [default: 200ms].
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "WATCHTOWER_SPOOL_SYNC_INTERVAL",
+        value_parser = parse_duration,
+        help_heading = "Durability",
+        hide_short_help = true
+    )]
+    pub spool_sync_interval: Option<Duration>,
 }
 
 /// `--oversize`.

@@ -247,6 +247,7 @@ impl Shipper {
         for (h, _) in outputs {
             let s = h.stats();
             outcome.delivered += s.delivered;
+            outcome.replayed += s.replayed;
             outcome.truncated += s.truncated;
             outcome.split += s.split;
             outcome.requests += s.batches;

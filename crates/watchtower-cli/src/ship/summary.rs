@@ -29,6 +29,8 @@ pub(super) struct Outcome {
     pub(super) group: String,
     pub(super) counts: LineCounts,
     pub(super) delivered: u64,
+    /// Events replayed from the spool (left by a watchtower that died).
+    pub(super) replayed: u64,
     pub(super) truncated: u64,
     pub(super) split: u64,
     pub(super) lost: u64,
@@ -97,6 +99,12 @@ impl Outcome {
             self.group,
             self.delivered
         );
+        if self.replayed > 0 {
+            s += &format!(
+                " (and {} left in the spool by an earlier watchtower)",
+                count(self.replayed, "event")
+            );
+        }
         if self.truncated > 0 {
             s += &format!(", {} truncated", self.truncated);
         }
@@ -152,6 +160,10 @@ fn hint(reason: DropReason, timed_out: bool) -> &'static str {
         DropReason::ResourceNotFound => {
             "the log group or stream is missing: drop --no-create-group / --no-create-stream \
              or create them first"
+        }
+        DropReason::SpoolFull => "raise --spool-max-bytes or use --overflow block",
+        DropReason::SpoolCorrupt => {
+            "spool files left by an earlier watchtower were damaged (a disk error, or edited)"
         }
         _ => "see the warnings above",
     }

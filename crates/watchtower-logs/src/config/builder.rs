@@ -9,7 +9,8 @@ use super::validate::{check_range, validate_log_group_name, validate_tags};
 use super::{
     Config, LogGroupClass, OverflowPolicy, OversizePolicy, DEFAULT_LOG_GROUP_NAME,
     DEFAULT_LOG_STREAM_NAME, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_MESSAGE_SIZE,
-    DEFAULT_MAX_QUEUE_BYTES, DEFAULT_SEND_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, MAX_SEND_INTERVAL,
+    DEFAULT_MAX_QUEUE_BYTES, DEFAULT_SEND_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT,
+    DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_SYNC_INTERVAL, MAX_SEND_INTERVAL,
 };
 use crate::aws::AwsSettings;
 use crate::error::ConfigError;
@@ -53,6 +54,9 @@ pub struct ConfigBuilder {
     aws: AwsSettings,
     warnings: Arc<dyn WarningSink>,
     template_values: TemplateValues,
+    pub(super) spool_dir: Option<std::path::PathBuf>,
+    pub(super) spool_max_bytes: u64,
+    pub(super) spool_sync_interval: Duration,
 }
 
 impl Default for ConfigBuilder {
@@ -80,6 +84,9 @@ impl Default for ConfigBuilder {
             aws: AwsSettings::default(),
             warnings: Arc::new(StderrSink),
             template_values: TemplateValues::from_process(),
+            spool_dir: None,
+            spool_max_bytes: DEFAULT_SPOOL_MAX_BYTES,
+            spool_sync_interval: DEFAULT_SPOOL_SYNC_INTERVAL,
         }
     }
 }
@@ -363,7 +370,14 @@ impl ConfigBuilder {
             }
         }
         self.retry.validate()?;
+        let spool = super::spool::check(
+            self.spool_dir,
+            self.spool_max_bytes,
+            self.spool_sync_interval,
+            self.max_message_size,
+        )?;
         Ok(Config {
+            spool,
             log_group_name: self.log_group_name,
             log_stream_name: template,
             send_interval: self.send_interval,

@@ -33,6 +33,7 @@ use crate::template::StreamNameTemplate;
 use crate::warn::WarningSink;
 
 mod builder;
+mod spool;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -57,6 +58,11 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest allowed [`ConfigBuilder::send_interval`]: a day. A batch may not span more than 24
 /// hours anyway, and an event held longer is lost in all but name.
 pub const MAX_SEND_INTERVAL: Duration = Duration::from_secs(86_400);
+/// Default bound on the bytes of the durable spool's segment files: 256 MiB.
+pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 256 * 1024 * 1024;
+/// Default longest time between a `log` call and its record being written to the durable
+/// spool's segment file (the crash window): 200 ms.
+pub const DEFAULT_SPOOL_SYNC_INTERVAL: Duration = Duration::from_millis(200);
 /// Default number of PutLogEvents requests in flight at once, across all streams.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 8;
 
@@ -181,6 +187,15 @@ pub struct Config {
     pub(crate) max_concurrent_requests: usize,
     pub(crate) aws: AwsSettings,
     pub(crate) warnings: Arc<dyn WarningSink>,
+    pub(crate) spool: Option<SpoolConfig>,
+}
+
+/// The durable spool's settings ([`ConfigBuilder::spool_dir`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SpoolConfig {
+    pub(crate) dir: std::path::PathBuf,
+    pub(crate) max_bytes: u64,
+    pub(crate) sync_interval: Duration,
 }
 
 impl Config {
@@ -229,6 +244,11 @@ impl Config {
         self.max_queue_bytes
     }
 
+    /// The durable spool's directory, when one is configured.
+    pub fn spool_dir(&self) -> Option<&std::path::Path> {
+        self.spool.as_ref().map(|s| s.dir.as_path())
+    }
+
     /// The largest message body (UTF-8 bytes) one event can carry.
     pub(crate) fn max_message_bytes(&self) -> usize {
         self.max_message_size - EVENT_OVERHEAD_BYTES
@@ -257,6 +277,7 @@ impl fmt::Debug for Config {
             .field("retry", &self.retry)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("aws", &self.aws)
+            .field("spool", &self.spool)
             .finish_non_exhaustive()
     }
 }
