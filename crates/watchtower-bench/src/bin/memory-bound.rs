@@ -71,9 +71,9 @@ fn main() {
 }
 
 /// Memory per queued event with a backlog of a million ~200-byte JSON events not sent yet (send
-/// interval 1 h, bound large enough for all): RSS growth per event against the event's payload
-/// + 26 (issue 12: ≤ 1.3×). Then a flush ships them to an in-process sink, whose count of
-/// bytes gives the exact payload.
+/// interval 1 h, bound large enough for all): RSS growth per event against the event's
+/// payload plus 26 (issue 12: ≤ 1.3×). Then a flush ships them to an in-process sink, whose
+/// count of bytes gives the exact payload.
 fn backlog(scenario: &str) {
     const EVENTS: usize = 1_000_000;
     let sink = watchtower_bench::sink::Sink::start().unwrap();
