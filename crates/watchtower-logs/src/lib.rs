@@ -41,6 +41,8 @@
 mod admit;
 mod aws;
 mod batch;
+mod compress;
+mod concurrency;
 pub mod config;
 mod deadline;
 mod deliver;
