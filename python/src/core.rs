@@ -140,6 +140,7 @@ impl Core {
         proxy_url = None,
         no_proxy = None,
         ca_bundle = None,
+        compress = true,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -168,6 +169,7 @@ impl Core {
         proxy_url: Option<String>,
         no_proxy: Option<String>,
         ca_bundle: Option<PathBuf>,
+        compress: bool,
     ) -> PyResult<Self> {
         let sink = BackgroundSink::default();
         let mut aws = AwsSettings::new();
@@ -223,6 +225,7 @@ impl Core {
             // Waiting for room is done here, with the GIL released (see `wait_for_room`).
             .overflow(OverflowPolicy::DropNewest)
             .shutdown_timeout(seconds(shutdown_timeout))
+            .compression(compress)
             .warnings(Arc::new(sink.clone()))
             .aws(aws);
         if let Some(days) = retention_days {

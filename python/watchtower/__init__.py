@@ -494,6 +494,9 @@ class CloudWatchLogHandler(logging.Handler):
     :param no_proxy: Hosts that bypass the proxy, comma-separated. Default: ``NO_PROXY``.
     :param ca_bundle: A PEM file of CA certificates trusted in addition to the system's.
         Default: ``AWS_CA_BUNDLE``.
+    :param compress: gzip PutLogEvents request bodies (``Content-Encoding: gzip``, as the
+        CloudWatch agent does): JSON logs cost about a tenth of their bytes on the wire.
+        Default True.
     """
 
     #: The default formatter is a CloudWatchLogFormatter (so that the documented
@@ -549,9 +552,11 @@ class CloudWatchLogHandler(logging.Handler):
         proxy_url: Optional[str] = None,
         no_proxy: Optional[str] = None,
         ca_bundle: Optional[str] = None,
+        compress: bool = True,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.compress = bool(compress)
         self.proxy_url = proxy_url
         self.no_proxy = no_proxy
         self.ca_bundle = None if ca_bundle is None else os.fspath(ca_bundle)
@@ -699,6 +704,7 @@ class CloudWatchLogHandler(logging.Handler):
         for name in ("proxy_url", "no_proxy", "ca_bundle"):
             if getattr(self, name) is not None:
                 options[name] = getattr(self, name)
+        options["compress"] = self.compress
         return options
 
     def _start_core(self, setup: bool):

@@ -121,6 +121,7 @@ class Core:
         proxy_url: Optional[str] = None,
         no_proxy: Optional[str] = None,
         ca_bundle: Optional[str] = None,
+        compress: bool = True,
     ) -> Self: ...
     def setup_log_group(self, timeout: float) -> None:
         """Creates the log group (if configured) and sets its retention now (GIL released);
