@@ -20,9 +20,9 @@
 //!   fast process from outgrowing a slow one; and as the fast one meets more of the
 //!   throttles, a fleet drifts towards equal shares. Pacing ends once negligible.
 //! - **Shared backoff**: the first throttle, and each one in a row without a success, pause
-//!   every request of the process for a jittered exponential backoff (and pace it at least
-//!   that slowly after), so a throttled process slows as a whole instead of each batch
-//!   retrying on its own, and a fleet that starts together spreads out.
+//!   every request of the process for a jittered exponential backoff (the first also starts
+//!   pacing at the pause's length), so a throttled process slows as a whole instead of each
+//!   batch retrying on its own, and a fleet that starts together spreads out.
 //!
 //! One reaction per congestion episode: a response to a request started before the last
 //! reduction does not reduce again (as TCP reduces once per window), so the requests that
@@ -212,9 +212,9 @@ impl State {
                     self.streak += 1;
                     self.reduce(now);
                     // Not paced yet, or throttled again without a success in between: the
-                    // shared pause, and pacing at least at its length (after it, the process
-                    // goes on at the spacing that waiting implied, not at full speed).
-                    // Paced already: the rate halves.
+                    // shared pause. Not paced yet: pacing starts at the pause's length (after
+                    // it, the process goes on at the spacing that waiting implied, not at
+                    // full speed). Paced already: the rate halves.
                     let wait = match self.pace {
                         Some(_) if self.streak == 1 => Duration::ZERO,
                         _ => pause(self.streak),
