@@ -495,7 +495,7 @@ class CloudWatchLogHandler(logging.Handler):
     :param ca_bundle: A PEM file of CA certificates trusted in addition to the system's.
         Default: ``AWS_CA_BUNDLE``.
     :param compress: gzip PutLogEvents request bodies (``Content-Encoding: gzip``, as the
-        CloudWatch agent does): JSON logs cost about a tenth of their bytes on the wire.
+        CloudWatch agent does): JSON logs cost about a ninth of their bytes on the wire.
         Default True.
     """
 

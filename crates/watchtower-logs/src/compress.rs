@@ -9,8 +9,9 @@
 //! as they are. The batch limits are unaffected: they count the uncompressed events, as the
 //! service does.
 //!
-//! Deflate is zlib-rs (through flate2) at level 1: on JSON logs it is within a few percent of
-//! the default level's size at a fraction of its CPU (figures in `bench/notes.md`).
+//! Deflate is zlib-rs (through flate2) at level 1: on JSON logs about 0.5 µs per event of
+//! 250 bytes for a ninth of the bytes, a fifth of the default level's CPU for 1.45 times its
+//! size (figures in `bench/notes.md`).
 
 use std::io::Write;
 

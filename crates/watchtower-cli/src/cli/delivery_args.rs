@@ -57,7 +57,7 @@ pub struct DeliveryArgs {
     pub max_concurrent_requests: Option<usize>,
 
     /// Send PutLogEvents bodies as they are, not gzipped (gzip is the default: text logs
-    /// then cost about a tenth of their bytes on the wire).
+    /// then cost about a ninth of their bytes on the wire).
     #[arg(
         long,
         env = "WATCHTOWER_NO_COMPRESS",
