@@ -50,6 +50,7 @@ KEYWORD_ONLY = [
     ("proxy_url", None),
     ("no_proxy", None),
     ("ca_bundle", None),
+    ("compress", True),
 ]
 
 
