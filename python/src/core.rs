@@ -141,6 +141,7 @@ impl Core {
         no_proxy = None,
         ca_bundle = None,
         spool_dir = None,
+        compress = true,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -170,6 +171,7 @@ impl Core {
         no_proxy: Option<String>,
         ca_bundle: Option<PathBuf>,
         spool_dir: Option<PathBuf>,
+        compress: bool,
     ) -> PyResult<Self> {
         let sink = BackgroundSink::default();
         let mut aws = AwsSettings::new();
@@ -225,6 +227,7 @@ impl Core {
             // Waiting for room is done here, with the GIL released (see `wait_for_room`).
             .overflow(OverflowPolicy::DropNewest)
             .shutdown_timeout(seconds(shutdown_timeout))
+            .compression(compress)
             .warnings(Arc::new(sink.clone()))
             .aws(aws);
         if let Some(days) = retention_days {

@@ -291,3 +291,19 @@ def test_100k_records_right_after_start_are_all_delivered(make_handler, logger, 
     # Every record once. (Not in logging order: records logged in the same millisecond can
     # straddle two batches, and the service orders equal timestamps by arrival.)
     assert sorted(messages) == sorted(f"record {i}" for i in range(n))
+
+
+# --- request compression (watchtower-rs) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_records_arrive_with_and_without_compression(make_handler, logger, group, compress):
+    handler = make_handler(log_stream_name="s", compress=compress)
+    assert handler.compress is compress
+    assert handler._core_options()["compress"] is compress
+    logger.addHandler(handler)
+    lines = [f'{{"level": "INFO", "msg": "request handled", "id": {i}}}' for i in range(500)]
+    for line in lines:
+        logger.info(line)
+    handler.flush()
+    assert all_messages(group) == lines

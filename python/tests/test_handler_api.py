@@ -51,6 +51,7 @@ KEYWORD_ONLY = [
     ("no_proxy", None),
     ("ca_bundle", None),
     ("spool_dir", None),
+    ("compress", True),
 ]
 
 

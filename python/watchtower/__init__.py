@@ -500,6 +500,9 @@ class CloudWatchLogHandler(logging.Handler):
         left, each record once. A crash loses at most the last 200 ms. Several processes may
         share the directory. An unwritable directory or a full disk falls back to memory with
         one warning (``stats()["spool_fallback"]``). Default None: memory only.
+    :param compress: gzip PutLogEvents request bodies (``Content-Encoding: gzip``, as the
+        CloudWatch agent does): JSON logs cost about a ninth of their bytes on the wire.
+        Default True.
     """
 
     #: The default formatter is a CloudWatchLogFormatter (so that the documented
@@ -556,10 +559,12 @@ class CloudWatchLogHandler(logging.Handler):
         no_proxy: Optional[str] = None,
         ca_bundle: Optional[str] = None,
         spool_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+        compress: bool = True,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.spool_dir = None if spool_dir is None else os.fspath(spool_dir)
+        self.compress = bool(compress)
         self.proxy_url = proxy_url
         self.no_proxy = no_proxy
         self.ca_bundle = None if ca_bundle is None else os.fspath(ca_bundle)
@@ -707,6 +712,7 @@ class CloudWatchLogHandler(logging.Handler):
         for name in ("proxy_url", "no_proxy", "ca_bundle", "spool_dir"):
             if getattr(self, name) is not None:
                 options[name] = getattr(self, name)
+        options["compress"] = self.compress
         return options
 
     def _start_core(self, setup: bool):

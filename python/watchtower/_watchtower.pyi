@@ -126,6 +126,7 @@ class Core:
         no_proxy: Optional[str] = None,
         ca_bundle: Optional[str] = None,
         spool_dir: Optional[str] = None,
+        compress: bool = True,
     ) -> Self: ...
     def setup_log_group(self, timeout: float) -> None:
         """Creates the log group (if configured) and sets its retention now (GIL released);

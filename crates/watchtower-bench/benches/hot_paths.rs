@@ -2,7 +2,8 @@
 //! cut + sort + split), the request encoding, the floor (build, encode and sign one 1 MiB batch
 //! of 10,000 events through the AWS SDK, in memory and over loopback to the bench sink), the
 //! sink's own scan, the front ends' timestamp formatting (with what a cheaper one costs), and
-//! the floor of any shipper's calling thread (dispatch, clock, message).
+//! the floor of any shipper's calling thread (dispatch, clock, message), and the gzip of a
+//! request body (`compress.rs`, compiled from its source like the modules below).
 //!
 //! The batch builder and the queues are private to `watchtower-logs`; this file compiles the
 //! core's own source files (`record.rs`, `batch.rs`, `stats.rs`, `queue.rs`) as modules of the
@@ -496,12 +497,77 @@ fn calling_thread_steady(c: &mut Criterion) {
     g.finish();
 }
 
+// Its unit tests do not run here (harness = false), hence `unused_imports`.
+#[allow(dead_code, unreachable_pub, unused_imports)]
+#[path = "../../watchtower-logs/src/compress.rs"]
+mod compress;
+
+/// A PutLogEvents body of `n` JSON log lines shaped like our `tracing` layer's output (time,
+/// level, target, the formatted message, fields), the JSON the SDK serializes.
+fn json_logs_body(n: usize) -> String {
+    let events: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let message = serde_json::json!({
+                "timestamp": format!("2026-12-01T10:{:02}:{:02}.{:06}Z", i / 60_000 % 60, i / 1000 % 60, i * 37 % 1_000_000),
+                "level": "INFO",
+                "target": "shop::http",
+                "fields": {
+                    "message": format!(
+                        "request handled id={i} user={} path=/api/v1/items/{} status={}",
+                        ["alice", "bob", "carol"][i % 3],
+                        i * 7919 % 10_000,
+                        [200, 200, 404][i % 3]
+                    ),
+                    "latency_ms": i * 13 % 400,
+                },
+            })
+            .to_string();
+            serde_json::json!({ "timestamp": 1_700_000_000_000u64 + i as u64, "message": message })
+        })
+        .collect();
+    serde_json::json!({ "logGroupName": "bench", "logStreamName": "s", "logEvents": events })
+        .to_string()
+}
+
+/// gzip of a PutLogEvents body as the core sends it (`compress.rs`: zlib-rs, level 1), per
+/// event, next to the default level; the sizes are printed once.
+fn gzip(c: &mut Criterion) {
+    use std::io::Write as _;
+    let n = 5000;
+    let body = json_logs_body(n);
+    let level6 = |data: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let l1 = compress::gzip(body.as_bytes()).expect("compressible").len();
+    let l6 = level6(body.as_bytes()).len();
+    eprintln!(
+        "gzip: {n} JSON events, body {} bytes ({:.1}/event): level 1 {l1} bytes ({:.3}, \
+         {:.1}/event), level 6 {l6} bytes ({:.3})",
+        body.len(),
+        body.len() as f64 / n as f64,
+        l1 as f64 / body.len() as f64,
+        l1 as f64 / n as f64,
+        l6 as f64 / body.len() as f64
+    );
+    let mut g = c.benchmark_group("gzip");
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("put_log_events_body_level1", |b| {
+        b.iter(|| compress::gzip(black_box(body.as_bytes())))
+    });
+    g.bench_function("put_log_events_body_level6", |b| {
+        b.iter(|| level6(black_box(body.as_bytes())))
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .sample_size(20);
-    targets = template, batching, encoding, front_end, calling_thread_floor, calling_thread_steady
+    targets = template, batching, encoding, gzip, front_end, calling_thread_floor, calling_thread_steady
 }
 criterion_main!(benches);

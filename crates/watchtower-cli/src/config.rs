@@ -168,6 +168,9 @@ fn builder(
     if let Some(v) = args.delivery.max_concurrent_requests {
         b = b.max_concurrent_requests(v);
     }
+    if args.delivery.no_compress {
+        b = b.compression(false);
+    }
     if let Some(v) = args.delivery.max_message_size {
         b = b.max_message_size(v);
     }

@@ -8,6 +8,7 @@ use std::time::Instant;
 use tokio::sync::OnceCell;
 
 use crate::batch::Batch;
+use crate::concurrency::{Limiter, Signal};
 use crate::error::SetupError;
 use crate::hub::Shared;
 use crate::retry::ErrorAction;
@@ -35,6 +36,8 @@ enum Outcome {
 pub(crate) struct Delivery {
     shared: Arc<Shared>,
     sender: Sender,
+    /// Request concurrency, pacing and the shared throttle backoff of the process.
+    limiter: Arc<Limiter>,
     retention_applied: OnceCell<()>,
     /// Kinds of failure already reported (see [`CallError::cause_class`]).
     reported: Mutex<HashSet<String>>,
@@ -42,9 +45,12 @@ pub(crate) struct Delivery {
 
 impl Delivery {
     pub(crate) fn new(shared: Arc<Shared>, sender: Sender) -> Self {
+        let config = &shared.config;
+        let limiter = Arc::new(Limiter::new(config.max_concurrent_requests, &config.retry));
         Delivery {
             shared,
             sender,
+            limiter,
             retention_applied: OnceCell::new(),
             reported: Mutex::default(),
         }
@@ -126,20 +132,29 @@ impl Delivery {
         let mut hard_failures: u32 = 0;
         let mut create_rounds: u32 = 0;
         loop {
-            let err = match self
+            let permit = self.limiter.acquire().await;
+            let sent = self
                 .sender
                 .put_log_events(group, &batch.stream, &batch.events)
-                .await
-            {
+                .await;
+            permit.finish(match &sent {
+                Ok(_) => Signal::Success,
+                Err(e) => e.signal(),
+            });
+            let err = match sent {
                 Ok(rejected) => return Outcome::Delivered(rejected),
                 Err(err) => err,
             };
             let mut action = err.action();
             let mut last_err = err;
             if action == ErrorAction::CreateResource && create_rounds < MAX_CREATE_ROUNDS {
-                create_rounds += 1;
                 match self.create_missing(&batch.stream).await {
-                    Ok(()) => continue,
+                    Ok(()) => {
+                        // Only a creation that succeeded counts as a round: a throttled one
+                        // backs off below and creates again.
+                        create_rounds += 1;
+                        continue;
+                    }
                     Err(None) => {
                         self.shared.warner.warn(WarningKind::DeliveryFailed, || {
                             format!(
@@ -199,7 +214,17 @@ impl Delivery {
                 }
                 ErrorAction::Retry | ErrorAction::CreateResource => {}
             }
-            let wait = config.retry.backoff(attempt);
+            // A throttled attempt waits for the limiter's shared pause instead (taken with the
+            // next permit), so that the whole process slows, not this batch alone.
+            let wait = if last_err.op == "PutLogEvents" && last_err.signal() == Signal::Throttled {
+                std::time::Duration::ZERO
+            } else {
+                config.retry.backoff(attempt)
+            };
+            // Created that often and still missing: back off, then create again.
+            if create_rounds >= MAX_CREATE_ROUNDS {
+                create_rounds = 0;
+            }
             if started.elapsed().saturating_add(wait) > config.retry.max_elapsed {
                 self.shared.warner.warn(WarningKind::DeliveryFailed, || {
                     format!(

@@ -44,6 +44,8 @@
 mod admit;
 mod aws;
 mod batch;
+mod compress;
+mod concurrency;
 pub mod config;
 mod deadline;
 mod deliver;

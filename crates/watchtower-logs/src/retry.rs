@@ -9,6 +9,12 @@
 
 use std::time::Duration;
 
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
+};
+use aws_smithy_types::retry::ErrorKind;
+
 use crate::error::ConfigError;
 
 /// Longest backoff and attempt timeout a [`RetryPolicy`] may ask for.
@@ -34,7 +40,8 @@ pub struct RetryPolicy {
     /// 10 minutes; `Duration::MAX` retries for ever.
     pub max_elapsed: Duration,
     /// Attempts the SDK makes inside each call before this loop sees the error. Default 3;
-    /// 1 to 10.
+    /// 1 to 10. Throttling is not retried inside a call: it goes to the process-wide
+    /// backoff at once.
     pub sdk_max_attempts: u32,
     /// Timeout of one HTTP attempt. Default 30 s; at most an hour.
     pub attempt_timeout: Duration,
@@ -84,6 +91,38 @@ impl RetryPolicy {
             .min(self.max_backoff);
         let half = exp / 2;
         half + half.mul_f64(fastrand::f64())
+    }
+}
+
+/// Keeps the SDK from retrying a throttled call itself: the throttle goes straight to the
+/// delivery loop, whose limiter (`concurrency.rs`) slows the whole process, instead of each
+/// call spending more of the account's quota on refusals. Other retryable errors are still
+/// retried inside the call (`sdk_max_attempts`).
+#[derive(Debug)]
+pub(crate) struct ThrottlesToTheLimiter;
+
+impl ClassifyRetry for ThrottlesToTheLimiter {
+    fn classify_retry(&self, _ctx: &InterceptorContext) -> RetryAction {
+        RetryAction::NoActionIndicated
+    }
+
+    fn classify_retry_v2(&self, _ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
+        match previous {
+            RetryAction::RetryIndicated(RetryReason::RetryableError {
+                kind: ErrorKind::ThrottlingError,
+                ..
+            }) => RetryAction::RetryForbidden,
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "WatchtowerThrottlesToTheLimiter"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        // After the SDK's own classifiers, so that it sees their verdict.
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
     }
 }
 

@@ -9,6 +9,7 @@ use aws_sdk_cloudwatchlogs::types::{InputLogEvent, LogGroupClass as SdkLogGroupC
 use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
+use crate::concurrency::Signal;
 use crate::config::Config;
 use crate::record::QueuedEvent;
 use crate::retry::{classify, ErrorAction, Failure};
@@ -118,6 +119,22 @@ impl CallError {
 }
 
 impl CallError {
+    /// What the failure says about load, for the request limiter: throttling (the quota),
+    /// back pressure (5xx, timeouts, dropped connections), or nothing.
+    pub(crate) fn signal(&self) -> Signal {
+        use aws_runtime::retries::classifiers::THROTTLING_ERRORS;
+        let throttled = self.status == 429
+            || self
+                .code
+                .as_deref()
+                .is_some_and(|c| THROTTLING_ERRORS.contains(&c));
+        match self.action() {
+            _ if throttled => Signal::Throttled,
+            ErrorAction::Retry => Signal::BackPressure,
+            _ => Signal::Neutral,
+        }
+    }
+
     /// What kind of failure this is, for reporting the first of each kind at once: the
     /// service's code (or HTTP status), or the innermost transport cause (connection refused,
     /// a DNS failure, a TLS error, a timeout).

@@ -3,10 +3,11 @@
 //!
 //! It sleeps until a queue is full, a queue's oldest event reaches its deadline, or a control
 //! message arrives ([`Control::Flush`], [`Control::Shutdown`], on their own channel so a full
-//! queue cannot stall them). Due batches are handed to delivery tasks, at most
-//! `max_concurrent_requests` at once and one at a time per stream (so that a stream keeps its
-//! logging order for equal timestamps); each batch is tracked in flight until all its events
-//! are settled, which is what flush and shutdown wait for.
+//! queue cannot stall them). Due batches are handed to delivery tasks, one at a time per stream
+//! (so that a stream keeps its logging order for equal timestamps), whose requests take
+//! permits from the adaptive limiter (`concurrency.rs`: at most `max_concurrent_requests` in
+//! flight, fewer and paced when the service pushes back); each batch is tracked in flight
+//! until all its events are settled, which is what flush and shutdown wait for.
 //!
 //! A panic is never a silent loss: a delivery task that panics has its batch counted as
 //! [`DropReason::WorkerFailed`](crate::DropReason::WorkerFailed); a worker that panics becomes
@@ -20,7 +21,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::batch::Batch;
 use crate::deliver::Delivery;
@@ -99,7 +100,12 @@ pub(crate) fn spawn(
             let worker_shared = shared.clone();
             let ran = catch_unwind(AssertUnwindSafe(|| {
                 runtime.block_on(async move {
-                    let client = match shared.config.aws.build_client(&shared.config.retry).await {
+                    let client = match shared
+                        .config
+                        .aws
+                        .build_client(&shared.config.retry, shared.config.compression)
+                        .await
+                    {
                         Ok(client) => client,
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -133,7 +139,6 @@ pub(crate) fn spawn(
 struct Worker {
     shared: Arc<Shared>,
     delivery: Arc<Delivery>,
-    permits: Arc<Semaphore>,
     /// Per stream: completes when the stream's last dispatched batch is settled.
     stream_tails: HashMap<Arc<str>, oneshot::Receiver<()>>,
 }
@@ -146,7 +151,6 @@ async fn run(
 ) {
     let interval = shared.config.send_interval;
     let mut worker = Worker {
-        permits: Arc::new(Semaphore::new(shared.config.max_concurrent_requests)),
         shared,
         delivery,
         stream_tails: HashMap::new(),
@@ -238,14 +242,12 @@ impl Worker {
         let (done, tail) = oneshot::channel::<()>();
         let previous = self.stream_tails.insert(batch.stream.clone(), tail);
         let delivery = self.delivery.clone();
-        let permits = self.permits.clone();
         let task = tokio::spawn(async move {
             let _done = done;
             if let Some(previous) = previous {
                 let _ = previous.await;
             }
-            // The semaphore is never closed, so acquiring only fails if it were; deliver anyway.
-            let _permit = permits.acquire_owned().await;
+            // Each attempt then waits for the limiter (`concurrency.rs`).
             delivery.deliver(id, batch).await;
         });
         let shared = shared.clone();

@@ -41,7 +41,7 @@ mod tls_front;
 pub use forward::{ForwardProxy, ProxyLog};
 pub use live_tail::{LiveEvent, LiveSession, LiveStep, LiveTailStub};
 pub use moto::{shared_moto, wait_until, Moto, MotoLease};
-pub use proxy::{Fault, FaultCounts, FaultPlan, Outcome, Proxy, RecordedRequest};
+pub use proxy::{Fault, FaultCounts, FaultPlan, Outcome, Proxy, Quota, RecordedRequest};
 pub use python::{moto_runner_script, python, workspace_root};
 pub use rules::{Rule, Violation};
 pub use sdk::{client, client_no_retries, sdk_config, TEST_REGION};

@@ -18,6 +18,8 @@
 //! - `tracing-baseline`: the `tracing` macro with a registry and an INFO filter, no shipping
 //!   layer (what any layer costs on top of);
 //! - `ours-tracing-json` / `ours-tracing-plain`: our layer, JSON (default) and plain text;
+//! - `ours-tracing-json-nogzip`: the JSON layer with compression off (what gzip costs in CPU
+//!   and saves in bytes on the wire: `wire bytes/event` against `bytes/event`);
 //! - `ours-log-json`: our `log` front end;
 //! - `ours-core-floor-shape`: the core's `Handle::log` with messages shaped like the floor
 //!   batch (10,000 events of 1 MiB), to compare end to end with the floor;
@@ -48,9 +50,10 @@ use watchtower_bench::sink::{Sink, SinkClient};
 use watchtower_bench::{floor, peers};
 use watchtower_logs::{AwsSettings, Config, Format, Handle, Record};
 
-const SCENARIOS: [&str; 7] = [
+const SCENARIOS: [&str; 8] = [
     "tracing-baseline",
     "ours-tracing-json",
+    "ours-tracing-json-nogzip",
     "ours-tracing-plain",
     "ours-log-json",
     "ours-core-floor-shape",
@@ -158,13 +161,13 @@ fn main() {
 
 fn print_table(report: &Value) {
     println!(
-        "| scenario | ns/event (calling thread, wall) | its CPU ns/event | its page faults per 1k events | end-to-end events/s | delivered | bytes/event | peak RSS MiB | CPU s |"
+        "| scenario | ns/event (calling thread, wall) | its CPU ns/event | its page faults per 1k events | end-to-end events/s | delivered | bytes/event | wire bytes/event | peak RSS MiB | CPU s |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in report["results"].as_array().into_iter().flatten() {
         let f = |k: &str| r.get(k).and_then(Value::as_f64);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r["scenario"].as_str().unwrap_or("?"),
             f("ns_per_event").map_or("-".into(), |v| format!("{v:.0}")),
             f("thread_cpu_ns_per_event").map_or("-".into(), |v| format!("{v:.0}")),
@@ -172,6 +175,7 @@ fn print_table(report: &Value) {
             f("e2e_events_per_sec").map_or("-".into(), |v| format!("{v:.0}")),
             f("delivered").map_or("-".into(), |v| format!("{v:.0}")),
             f("bytes_per_event").map_or("-".into(), |v| format!("{v:.1}")),
+            f("wire_bytes_per_event").map_or("-".into(), |v| format!("{v:.1}")),
             f("peak_rss_bytes").map_or("-".into(), |v| format!("{:.1}", v / 1048576.0)),
             f("cpu_secs").map_or("-".into(), |v| format!("{v:.2}")),
         );
@@ -181,13 +185,15 @@ fn print_table(report: &Value) {
 // === the children ===
 
 fn our_config(endpoint: &str) -> Config {
+    our_builder(endpoint).build().expect("valid bench config")
+}
+
+fn our_builder(endpoint: &str) -> watchtower_logs::ConfigBuilder {
     Config::builder()
         .log_group_name("bench")
         .send_interval(SEND_INTERVAL)
         .max_queue_bytes(1 << 30)
         .aws(AwsSettings::new().sdk_config(watchtower_testkit::sdk_config(endpoint)))
-        .build()
-        .expect("valid bench config")
 }
 
 /// What a shipper under test gives back after the timed logging loop.
@@ -256,9 +262,12 @@ fn run_child(scenario: &str, endpoint: &str, n: u64) -> Value {
             tracing_subscriber::registry().with(filter).init();
             Shipper::None
         }
-        "ours-tracing-json" | "ours-tracing-plain" => {
-            let (layer, guard) =
-                watchtower_logs::tracing::layer(our_config(endpoint)).expect("start");
+        "ours-tracing-json" | "ours-tracing-plain" | "ours-tracing-json-nogzip" => {
+            let config = our_builder(endpoint)
+                .compression(!scenario.ends_with("nogzip"))
+                .build()
+                .expect("valid bench config");
+            let (layer, guard) = watchtower_logs::tracing::layer(config).expect("start");
             let format = if scenario.ends_with("plain") {
                 Format::Plain
             } else {
@@ -374,6 +383,10 @@ fn record_delivery(
             result["sink_bytes"] = json!(w.stats.bytes);
             result["put_requests"] = json!(w.stats.put_requests);
             result["bytes_per_event"] = json!(w.stats.bytes as f64 / w.stats.events.max(1) as f64);
+            // Request bodies as sent (gzipped or not), per event: the bytes on the wire.
+            result["wire_bytes"] = json!(w.stats.wire_bytes);
+            result["wire_bytes_per_event"] =
+                json!(w.stats.wire_bytes as f64 / w.stats.events.max(1) as f64);
             result["e2e_secs"] = json!(e2e.as_secs_f64());
             result["e2e_events_per_sec"] = json!(delivered as f64 / e2e.as_secs_f64());
             if !w.reached {

@@ -108,6 +108,10 @@ pub struct SinkStats {
     pub first_put_ns: u64,
     /// Nanoseconds from the sink's start (or last reset) to the last accepted PutLogEvents.
     pub last_put_ns: u64,
+    /// Request body bytes of the accepted PutLogEvents calls as sent (gzipped, when they were).
+    pub wire_bytes: u64,
+    /// Request body bytes of the accepted PutLogEvents calls once decoded (the JSON).
+    pub body_bytes: u64,
 }
 
 impl SinkStats {
@@ -119,7 +123,7 @@ impl SinkStats {
                 "\"rejected_events\":{},\"max_batch_events\":{},\"max_batch_bytes\":{},",
                 "\"create_log_group\":{},\"create_log_stream\":{},\"put_retention_policy\":{},",
                 "\"tag_resource\":{},\"describe\":{},\"sts\":{},\"unknown\":{},",
-                "\"first_put_ns\":{},\"last_put_ns\":{}}}"
+                "\"first_put_ns\":{},\"last_put_ns\":{},\"wire_bytes\":{},\"body_bytes\":{}}}"
             ),
             self.events,
             self.bytes,
@@ -137,6 +141,8 @@ impl SinkStats {
             self.unknown,
             self.first_put_ns,
             self.last_put_ns,
+            self.wire_bytes,
+            self.body_bytes,
         )
     }
 
@@ -161,6 +167,8 @@ impl SinkStats {
             unknown: g("unknown"),
             first_put_ns: g("first_put_ns"),
             last_put_ns: g("last_put_ns"),
+            wire_bytes: g("wire_bytes"),
+            body_bytes: g("body_bytes"),
         }
     }
 }
@@ -183,10 +191,12 @@ struct Counters {
     unknown: AtomicU64,
     first_put_ns: AtomicU64,
     last_put_ns: AtomicU64,
+    wire_bytes: AtomicU64,
+    body_bytes: AtomicU64,
 }
 
 impl Counters {
-    fn all(&self) -> [&AtomicU64; 16] {
+    fn all(&self) -> [&AtomicU64; 18] {
         [
             &self.events,
             &self.bytes,
@@ -204,6 +214,8 @@ impl Counters {
             &self.unknown,
             &self.first_put_ns,
             &self.last_put_ns,
+            &self.wire_bytes,
+            &self.body_bytes,
         ]
     }
 
@@ -225,6 +237,8 @@ impl Counters {
             unknown: self.unknown.load(Relaxed),
             first_put_ns: self.first_put_ns.load(Relaxed),
             last_put_ns: self.last_put_ns.load(Relaxed),
+            wire_bytes: self.wire_bytes.load(Relaxed),
+            body_bytes: self.body_bytes.load(Relaxed),
         }
     }
 }

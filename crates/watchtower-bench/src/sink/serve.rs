@@ -74,6 +74,10 @@ async fn handle(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(|t| t.rsplit('.').next().unwrap_or(t).to_owned());
+    let gzipped = req
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
@@ -83,7 +87,13 @@ async fn handle(
     };
     let c = &shared.counters;
     let resp = match target.as_deref() {
-        Some("PutLogEvents") => put_log_events(&shared, &body),
+        Some("PutLogEvents") => match decode(gzipped, &body) {
+            Ok(decoded) => put_log_events(&shared, &decoded, body.len()),
+            Err(e) => {
+                c.rejected_requests.fetch_add(1, Relaxed);
+                aws_error("SerializationException", &e)
+            }
+        },
         Some("CreateLogGroup") => {
             c.create_log_group.fetch_add(1, Relaxed);
             json_ok("{}")
@@ -185,7 +195,19 @@ async fn control(
     }
 }
 
-fn put_log_events(shared: &Shared, body: &[u8]) -> Response<Full<Bytes>> {
+/// The body as the service reads it: gunzipped when `Content-Encoding: gzip`.
+fn decode(gzipped: bool, body: &Bytes) -> Result<Bytes, String> {
+    if !gzipped {
+        return Ok(body.clone());
+    }
+    let mut out = Vec::with_capacity(body.len() * 8);
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut out)
+        .map_err(|e| format!("Content-Encoding gzip, but the body does not gunzip: {e}"))?;
+    Ok(Bytes::from(out))
+}
+
+/// Counts one PutLogEvents call of `wire` bytes as sent.
+fn put_log_events(shared: &Shared, body: &[u8], wire: usize) -> Response<Full<Bytes>> {
     let c = &shared.counters;
     let summary = match scan_put_log_events(body) {
         Ok(s) => s,
@@ -202,5 +224,7 @@ fn put_log_events(shared: &Shared, body: &[u8]) -> Response<Full<Bytes>> {
         }
     }
     shared.accepted(&summary);
+    c.wire_bytes.fetch_add(wire as u64, Relaxed);
+    c.body_bytes.fetch_add(body.len() as u64, Relaxed);
     json_ok("{\"nextSequenceToken\":\"1\"}")
 }

@@ -164,3 +164,30 @@ fn serves_the_calls_and_counts() {
     remote.reset().unwrap();
     assert_eq!(sink.stats().events, 0);
 }
+
+#[test]
+fn gunzips_request_bodies_and_counts_their_bytes_on_the_wire() {
+    let sink = Sink::start().unwrap();
+    let (logs, guard) = watchtower_logs::Config::builder()
+        .log_group_name("g")
+        .log_stream_name("s")
+        .aws(
+            watchtower_logs::AwsSettings::new()
+                .sdk_config(watchtower_testkit::sdk_config(&sink.endpoint())),
+        )
+        .build()
+        .unwrap()
+        .start()
+        .unwrap();
+    for i in 0..1000 {
+        logs.log(watchtower_logs::Record::new(format!(
+            r#"{{"level":"INFO","msg":"request handled","id":{i}}}"#
+        )));
+    }
+    logs.flush(Duration::from_secs(30)).unwrap();
+    drop(guard);
+    let stats = sink.stats();
+    assert_eq!((stats.events, stats.rejected_requests), (1000, 0));
+    assert!(stats.body_bytes > stats.bytes, "{stats:?}");
+    assert!(stats.wire_bytes * 4 < stats.body_bytes, "{stats:?}");
+}

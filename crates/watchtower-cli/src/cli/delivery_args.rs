@@ -57,6 +57,16 @@ pub struct DeliveryArgs {
     )]
     pub max_concurrent_requests: Option<usize>,
 
+    /// Send PutLogEvents bodies as they are, not gzipped (gzip is the default: text logs
+    /// then cost about a ninth of their bytes on the wire).
+    #[arg(
+        long,
+        env = "WATCHTOWER_NO_COMPRESS",
+        help_heading = "Batching",
+        hide_short_help = true
+    )]
+    pub no_compress: bool,
+
     /// Largest event, counting message bytes + 26 [default: 262144; maximum: 1048576].
     #[arg(
         long,

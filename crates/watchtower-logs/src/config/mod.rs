@@ -185,6 +185,7 @@ pub struct Config {
     pub(crate) shutdown_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_concurrent_requests: usize,
+    pub(crate) compression: bool,
     pub(crate) aws: AwsSettings,
     pub(crate) warnings: Arc<dyn WarningSink>,
     pub(crate) spool: Option<SpoolConfig>,
@@ -276,6 +277,7 @@ impl fmt::Debug for Config {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("retry", &self.retry)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("compression", &self.compression)
             .field("aws", &self.aws)
             .field("spool", &self.spool)
             .finish_non_exhaustive()

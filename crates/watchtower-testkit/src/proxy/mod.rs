@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -22,11 +22,13 @@ use crate::runtime::rt;
 mod plan;
 mod serve;
 
-pub use plan::{Fault, FaultCounts, FaultPlan, Outcome, RecordedRequest};
+pub use plan::{Fault, FaultCounts, FaultPlan, Outcome, Quota, RecordedRequest};
 use serve::accept_loop;
 
 struct State {
     plan: FaultPlan,
+    /// Per quota of the plan: (tokens, when last refilled).
+    buckets: Vec<(f64, Instant)>,
     rng: fastrand::Rng,
     script_pos: usize,
     next_seq: usize,
@@ -59,6 +61,28 @@ impl Shared {
 
     fn set_outcome(&self, seq: usize, outcome: Outcome) {
         self.update(seq, |r| r.outcome = outcome);
+    }
+
+    /// Takes a token from every quota on `op`; false if one of them is empty.
+    fn within_quotas(&self, op: &str) -> bool {
+        let mut guard = self.state();
+        let st = &mut *guard;
+        let now = Instant::now();
+        let mut ok = true;
+        for (quota, (tokens, refilled)) in st.plan.quotas.iter().zip(st.buckets.iter_mut()) {
+            if quota.op != op {
+                continue;
+            }
+            let earned = now.duration_since(*refilled).as_secs_f64() * quota.per_second;
+            *tokens = (*tokens + earned).min(quota.burst.max(1.0));
+            *refilled = now;
+            if *tokens >= 1.0 {
+                *tokens -= 1.0;
+            } else {
+                ok = false;
+            }
+        }
+        ok
     }
 
     fn decide(&self, op: Option<&str>) -> (Fault, Option<Duration>) {
@@ -163,6 +187,7 @@ impl Proxy {
             client,
             state: Mutex::new(State {
                 rng: fastrand::Rng::with_seed(plan.seed),
+                buckets: Vec::new(),
                 plan,
                 script_pos: 0,
                 next_seq: 0,
@@ -211,6 +236,12 @@ impl Proxy {
         let mut st = self.shared.state();
         st.rng = fastrand::Rng::with_seed(plan.seed);
         st.script_pos = 0;
+        let now = Instant::now();
+        st.buckets = plan
+            .quotas
+            .iter()
+            .map(|q| (q.burst.max(1.0), now))
+            .collect();
         st.plan = plan;
     }
 

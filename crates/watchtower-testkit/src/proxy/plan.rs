@@ -53,6 +53,34 @@ pub struct FaultPlan {
     pub ops: Option<Vec<String>>,
     /// Faults applied, in order, to the first affected requests (before the probabilities).
     pub sequence: Vec<Fault>,
+    /// Quotas shared by every client of the proxy, like the account's per-Region API quotas:
+    /// a request of a quota's operation that finds its token bucket empty is answered
+    /// ThrottlingException (HTTP 400, as the service does) without forwarding. Checked
+    /// before everything else in the plan (after a hold).
+    pub quotas: Vec<Quota>,
+}
+
+/// A token bucket on one operation: `per_second` tokens a second, at most `burst` saved up
+/// (the bucket starts full); each request of the operation takes one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quota {
+    /// The operation, e.g. `PutLogEvents`.
+    pub op: String,
+    /// Requests allowed per second, sustained.
+    pub per_second: f64,
+    /// Requests allowed at once after a quiet period (at least 1).
+    pub burst: f64,
+}
+
+impl Quota {
+    /// `per_second` requests a second of `op`, with a burst of one second's worth.
+    pub fn per_second(op: &str, per_second: f64) -> Quota {
+        Quota {
+            op: op.to_string(),
+            per_second,
+            burst: per_second.max(1.0),
+        }
+    }
 }
 
 impl Default for FaultPlan {
@@ -66,6 +94,7 @@ impl Default for FaultPlan {
             seed: 1,
             ops: None,
             sequence: Vec::new(),
+            quotas: Vec::new(),
         }
     }
 }
@@ -90,6 +119,12 @@ impl FaultPlan {
         self
     }
 
+    /// Adds a shared quota (see [`FaultPlan::quotas`]).
+    pub fn with_quota(mut self, quota: Quota) -> Self {
+        self.quotas.push(quota);
+        self
+    }
+
     /// Sets the seed.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -109,7 +144,8 @@ pub enum Outcome {
         /// moto's HTTP status.
         status: u16,
     },
-    /// Answered 400 ThrottlingException, not forwarded.
+    /// Answered 400 ThrottlingException, not forwarded (a fault of the plan, or a quota
+    /// exceeded).
     Throttled,
     /// Answered 503 ServiceUnavailableException, not forwarded.
     Unavailable,
@@ -171,8 +207,14 @@ pub struct RecordedRequest {
     pub stream: Option<String>,
     /// For PutLogEvents, the events as sent (empty for other operations).
     pub events: Vec<Event>,
-    /// The raw request body.
+    /// The request body as the service reads it: decoded when it came gzipped.
     pub body: Bytes,
+    /// Bytes of the body as sent on the wire (compressed, when it was).
+    pub wire_bytes: usize,
+    /// The request's `Content-Encoding` header, if any (`gzip`).
+    pub content_encoding: Option<String>,
+    /// When the request arrived at the proxy.
+    pub arrived: std::time::Instant,
     /// What the proxy did (updated while the request is in flight).
     pub outcome: Outcome,
     /// True if the request had to wait for [`Proxy::release`].

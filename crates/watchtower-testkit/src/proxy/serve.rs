@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 
-use crate::rules::{check_request, parse_put_log_events, Violation};
+use crate::rules::{check_request, parse_put_log_events, Rule, Violation};
 
 use super::{Fault, Outcome, RecordedRequest, Shared};
 
@@ -110,11 +110,17 @@ async fn handle(
     req: Request<Incoming>,
     kill: Arc<Notify>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let arrived = std::time::Instant::now();
     let (parts, body) = req.into_parts();
-    let body = match body.collect().await {
+    let wire = match body.collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return drop_connection(&kill).await,
     };
+    let content_encoding = parts
+        .headers
+        .get("content-encoding")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let (body, decode_error) = decode_body(content_encoding.as_deref(), &wire);
     let api_op = parts
         .headers
         .get("x-amz-target")
@@ -143,10 +149,13 @@ async fn handle(
     } else {
         Vec::new()
     };
-    let checks = api_op
+    let mut checks = api_op
         .as_deref()
         .map(|o| check_request(o, &body))
         .unwrap_or_default();
+    if let Some(e) = decode_error {
+        checks.push((Rule::MalformedRequest, e));
+    }
 
     let seq = {
         let mut st = shared.state();
@@ -167,6 +176,9 @@ async fn handle(
             stream,
             events,
             body: body.clone(),
+            wire_bytes: wire.len(),
+            content_encoding,
+            arrived,
             outcome: Outcome::Pending,
             held: false,
             latency: None,
@@ -185,7 +197,12 @@ async fn handle(
         shared.set_outcome(seq, Outcome::Pending);
     }
 
-    let (fault, latency) = shared.decide(api_op.as_deref());
+    let within_quotas = api_op.as_deref().is_none_or(|op| shared.within_quotas(op));
+    let (fault, latency) = if within_quotas {
+        shared.decide(api_op.as_deref())
+    } else {
+        (Fault::Throttle, None)
+    };
     if let Some(d) = latency {
         shared.update(seq, |r| r.latency = Some(d));
         tokio::time::sleep(d).await;
@@ -264,8 +281,13 @@ async fn forward(
     let mut req = Request::new(Full::new(body));
     *req.method_mut() = parts.method.clone();
     *req.uri_mut() = uri;
+    // The body goes decoded (moto takes no gzip): no Content-Encoding, and hyper sets the
+    // Content-Length of what is sent.
     for (k, v) in parts.headers.iter() {
-        if !is_hop_by_hop(k) {
+        if !is_hop_by_hop(k)
+            && k != hyper::header::CONTENT_LENGTH
+            && k != hyper::header::CONTENT_ENCODING
+        {
             req.headers_mut().append(k.clone(), v.clone());
         }
     }
@@ -321,4 +343,32 @@ fn aws_rejected_indices(body: Bytes) -> Bytes {
         }
     }
     Bytes::from(serde_json::to_vec(&json).unwrap_or_else(|_| body.to_vec()))
+}
+
+/// The body as the service reads it: gunzipped when `Content-Encoding: gzip` (the only
+/// encoding CloudWatch Logs takes), with an error when it does not decode (then the raw bytes
+/// are kept).
+fn decode_body(encoding: Option<&str>, wire: &Bytes) -> (Bytes, Option<String>) {
+    use std::io::Read;
+    match encoding.map(str::trim) {
+        None | Some("") | Some("identity") => (wire.clone(), None),
+        Some(e) if e.eq_ignore_ascii_case("gzip") => {
+            let mut out = Vec::with_capacity(wire.len() * 8);
+            match flate2::read::GzDecoder::new(&wire[..]).read_to_end(&mut out) {
+                Ok(_) => (Bytes::from(out), None),
+                Err(err) => (
+                    wire.clone(),
+                    Some(format!(
+                        "Content-Encoding gzip, but the body does not gunzip: {err}"
+                    )),
+                ),
+            }
+        }
+        Some(other) => (
+            wire.clone(),
+            Some(format!(
+                "unsupported Content-Encoding {other:?} (only gzip)"
+            )),
+        ),
+    }
 }
