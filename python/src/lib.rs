@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 
 mod core;
 mod credentials;
+mod fast;
 mod json;
 mod profile;
 mod sink;
@@ -62,6 +63,8 @@ mod _watchtower {
     use super::credentials::CredentialsBroker;
     #[pymodule_export]
     use super::credentials::CredentialsRequest;
+    #[pymodule_export]
+    use super::fast::FastPath;
     #[pymodule_export]
     use super::is_worker_thread;
     #[pymodule_export]
