@@ -1,7 +1,9 @@
 //! The compiled half of the `watchtower` Python package (`watchtower._watchtower`).
 //!
 //! The Python side (`python/watchtower/__init__.py`) is a real `logging.Handler` that formats
-//! each record and hands the text to [`Core::emit`]; everything after that (stream routing,
+//! each record and hands the text to [`Core::emit`] (for a handler that is not customised,
+//! `FastPath` in `fast.rs` does the filtering, formatting and queueing in one call); everything
+//! after that (stream routing,
 //! queueing, batching, signing, sending, retrying) is `watchtower-logs`, running on its own
 //! worker thread without the GIL. This crate only translates: options in, outcomes and counters
 //! out, the GIL released whenever a call may wait, and boto3 credentials bridged in.
