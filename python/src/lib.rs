@@ -3,9 +3,8 @@
 //! The Python side (`python/watchtower/__init__.py`) is a real `logging.Handler` that formats
 //! each record and hands the text to [`Core::emit`] (for a handler that is not customised,
 //! `FastPath` in `fast.rs` does the filtering, formatting and queueing in one call); everything
-//! after that (stream routing,
-//! queueing, batching, signing, sending, retrying) is `watchtower-logs`, running on its own
-//! worker thread without the GIL. This crate only translates: options in, outcomes and counters
+//! after that (stream routing, queueing, batching, signing, sending, retrying) is
+//! `watchtower-logs`, running on its own worker thread without the GIL. This crate only translates: options in, outcomes and counters
 //! out, the GIL released whenever a call may wait, and boto3 credentials bridged in.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
