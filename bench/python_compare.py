@@ -4,6 +4,8 @@
     python3 bench/python_compare.py --sink-bin target/release/bench-sink [--out results.json]
         [--short N] [--json-events N] [--gil-events N] [--moto-events N] [--no-setup]
 
+(a size of 0 skips those scenarios).
+
 Both packages are imported as `watchtower`, so each lives in its own venv at the repository
 root: `.venv-bench-34` (watchtower==3.4.0 and boto3 from PyPI) and `.venv-bench-rs` (ours,
 built in release from ./python, and boto3). The script creates or updates both unless
@@ -27,8 +29,10 @@ What is measured, per implementation:
       has counted every event (3.4's flush gives up after 30 s per stream, silently, so the
       sink's count is what ends the clock; bounded wait), for 1 M short messages and 100 k
       messages that are 1 KB JSON dicts;
-  (c) CPU seconds of the process (resource.getrusage, all threads) over that window, and
-      peak RSS (ru_maxrss, which includes the interpreter and boto3);
+  (c) CPU seconds of the process (resource.getrusage: user + sys of all its threads, the
+      Rust worker's included) over that window, and peak RSS (ru_maxrss, which includes the
+      interpreter and boto3); the same for a handler that only formats (`--handler format`:
+      a `logging.Handler` whose emit is `self.format(record)`), the floor of any handler;
   (d) GIL: a CPU-bound Python thread's work rate while 1 M events are logged and shipped,
       against its rate alone; the same with a NullHandler shows what the logging calls
       themselves take from it.
@@ -36,6 +40,7 @@ What is measured, per implementation:
 
 import argparse
 import json
+import logging
 import os
 import resource
 import subprocess
@@ -126,14 +131,23 @@ def json_payload_len():
     return 1024 - len(json.dumps(probe))
 
 
-def make_logger(kind, endpoint):
-    import logging
+class FormatOnlyHandler(logging.Handler):
+    """Formats every record (the default `%(message)s` formatter) and keeps nothing: the
+    least any handler that ships the formatted text must do on the calling thread."""
 
+    def emit(self, record):
+        self.format(record)
+
+
+def make_logger(kind, endpoint):
     logger = logging.getLogger("bench")
     logger.setLevel(logging.INFO)
     logger.propagate = False
     if kind == "null":
         logger.addHandler(logging.NullHandler())
+        return logger, None
+    if kind == "format":
+        logger.addHandler(FormatOnlyHandler())
         return logger, None
     import boto3
     import watchtower
@@ -239,7 +253,7 @@ def child_ship(args):
     t_logged = time.perf_counter()
     thread_cpu = time.thread_time() - tc0
     out = {
-        "impl": implementation_name() if handler else "null",
+        "impl": implementation_name() if handler else args.handler,
         "handler": args.handler,
         "message": args.message,
         "target": args.target,
@@ -250,6 +264,7 @@ def child_ship(args):
     }
     if handler is None:
         out.update(cpu_secs=cpu_seconds() - cpu0, peak_rss_bytes=peak_rss_bytes())
+        out["cpu_us_per_event"] = out["cpu_secs"] / n * 1e6
         return out
     handler.flush()
     t_flushed = time.perf_counter()
@@ -271,6 +286,7 @@ def child_ship(args):
         out["put_requests"] = waited["put_requests"]
         out["sink_rejected_requests"] = waited["rejected_requests"]
         out["bytes_per_event"] = waited["bytes"] / max(1, waited["events"])
+    out["cpu_us_per_event"] = out["cpu_secs"] / n * 1e6
     out["all_delivered"] = out["delivered"] == n
     out["e2e_events_per_sec"] = out["delivered"] / out["e2e_secs"]
     stats = getattr(handler, "stats", None)
@@ -502,7 +518,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--child", choices=["ship", "gil"])
     ap.add_argument("--label", default="")
-    ap.add_argument("--handler", choices=["cloudwatch", "null"], default="cloudwatch")
+    ap.add_argument("--handler", choices=["cloudwatch", "null", "format"], default="cloudwatch")
     ap.add_argument("--message", choices=["short", "json"], default="short")
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--endpoint", default="")
@@ -534,14 +550,18 @@ def main():
             venv = IMPLS[impl]
             for message in ("short", "json"):
                 n = sizes[message]
-                results.append(
-                    child(venv, f"{impl}/null/{message}", "ship", "null", message, n, endpoint)
-                )
+                if not n:
+                    continue
+                for baseline in ("null", "format"):
+                    label = f"{impl}/{baseline}/{message}"
+                    results.append(child(venv, label, "ship", baseline, message, n, endpoint))
                 results.append(
                     child(
                         venv, f"{impl}/ship/{message}", "ship", "cloudwatch", message, n, endpoint
                     )
                 )
+            if not args.gil_events:
+                continue
             results.append(
                 child(venv, f"{impl}/gil/null", "gil", "null", "short", args.gil_events, endpoint)
             )

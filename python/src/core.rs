@@ -389,7 +389,19 @@ impl Core {
 }
 
 impl Core {
-    fn push(&self, py: Python<'_>, stream: Option<&str>, record: Record<'_>) -> u8 {
+    /// Whether the stream name template reads the logger name (else it need not be passed).
+    pub(crate) fn uses_logger_name(&self) -> bool {
+        self.uses_logger_name
+    }
+
+    /// Whether the stream name template reads the thread name.
+    pub(crate) fn uses_thread_name(&self) -> bool {
+        self.uses_thread_name
+    }
+
+    /// Queues a record (waiting for room with the GIL released, see `wait_for_room`) and
+    /// returns its `emit` outcome.
+    pub(crate) fn push(&self, py: Python<'_>, stream: Option<&str>, record: Record<'_>) -> u8 {
         let handle = &self.live.handle;
         let size = record.message().len().min(self.max_message_size) + 26;
         if !self.has_room(size) {

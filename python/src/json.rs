@@ -32,6 +32,13 @@ type Encoded = Result<(), Bail>;
 /// `float`, `bool` and `None`, nested; `None` for anything else (use `json.dumps` then).
 #[pyfunction]
 pub(crate) fn dumps_fast<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyString>> {
+    let text = dumps_text(obj)?;
+    Some(PyString::new(obj.py(), &text))
+}
+
+/// [`dumps_fast`]'s text as a Rust `String` (no `str` object made): what the per-record fast
+/// path hands to the core.
+pub(crate) fn dumps_text(obj: &Bound<'_, PyAny>) -> Option<String> {
     let py = obj.py();
     let mut encoder = Encoder {
         py,
@@ -43,9 +50,14 @@ pub(crate) fn dumps_fast<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PySt
         drop(PyErr::take(py));
         return None;
     }
+    let mut out = encoder.out;
+    // The core keeps the text as it is and counts its allocation against the queue bound:
+    // give back a large unused tail (glibc shrinks in place).
+    if out.capacity() - out.len() > out.len() / 4 {
+        out.shrink_to_fit();
+    }
     // Only ASCII is ever written (ensure_ascii).
-    let text = std::str::from_utf8(&encoder.out).ok()?;
-    Some(PyString::new(py, text))
+    String::from_utf8(out).ok()
 }
 
 struct Encoder<'py> {

@@ -1,9 +1,10 @@
 //! The compiled half of the `watchtower` Python package (`watchtower._watchtower`).
 //!
 //! The Python side (`python/watchtower/__init__.py`) is a real `logging.Handler` that formats
-//! each record and hands the text to [`Core::emit`]; everything after that (stream routing,
-//! queueing, batching, signing, sending, retrying) is `watchtower-logs`, running on its own
-//! worker thread without the GIL. This crate only translates: options in, outcomes and counters
+//! each record and hands the text to [`Core::emit`] (for a handler that is not customised,
+//! `FastPath` in `fast.rs` does the filtering, formatting and queueing in one call); everything
+//! after that (stream routing, queueing, batching, signing, sending, retrying) is
+//! `watchtower-logs`, running on its own worker thread without the GIL. This crate only translates: options in, outcomes and counters
 //! out, the GIL released whenever a call may wait, and boto3 credentials bridged in.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
@@ -11,6 +12,7 @@ use pyo3::prelude::*;
 
 mod core;
 mod credentials;
+mod fast;
 mod json;
 mod profile;
 mod sink;
@@ -62,6 +64,8 @@ mod _watchtower {
     use super::credentials::CredentialsBroker;
     #[pymodule_export]
     use super::credentials::CredentialsRequest;
+    #[pymodule_export]
+    use super::fast::FastPath;
     #[pymodule_export]
     use super::is_worker_thread;
     #[pymodule_export]

@@ -790,6 +790,14 @@ class CloudWatchLogHandler(logging.Handler):
     # --- logging.Handler ----------------------------------------------------------------
 
     def handle(self, record):
+        # The default handler and formatter, in one call into the compiled module (see
+        # _watchtower.FastPath): None when anything is customised, then the code below.
+        rv = _handle_fast(self, record)
+        if rv is not None:
+            if rv.__class__ is int:  # handled; an outcome to warn about
+                self._warn_outcome(rv)
+                return record if _FILTER_RETURNS_RECORD else True
+            return rv
         # Records logged on the core's own threads (botocore, while the boto3 credentials
         # callback runs) are not shipped, and must not wait for the handler lock: the thread
         # holding it may be waiting for that very worker (flush, close, use_queues=False).
@@ -1149,6 +1157,20 @@ class CloudWatchLogHandler(logging.Handler):
 _SUBMIT_BATCH = CloudWatchLogHandler._submit_batch
 _GET_STREAM_NAME = CloudWatchLogHandler._get_stream_name
 _EMIT = CloudWatchLogHandler.emit
+_handle_fast = _watchtower.FastPath(
+    emit=_EMIT,
+    format=_HANDLER_FORMAT,
+    filter=logging.Filterer.filter,
+    submit_batch=_SUBMIT_BATCH,
+    get_stream_name=_GET_STREAM_NAME,
+    formatter_type=CloudWatchLogFormatter,
+    percent_style=_PercentStyle,
+    debug_filter=_boto_debug_filter,
+    boto_filter=_boto_filter,
+    get_message=logging.LogRecord.getMessage,
+).handle
+# Python 3.12+: Filterer.filter, so Handler.handle, returns the record instead of True.
+_FILTER_RETURNS_RECORD = sys.version_info >= (3, 12)
 
 
 #: Seconds flush_on_return keeps free before Lambda's deadline (for the return itself).

@@ -84,6 +84,29 @@ class CredentialsBroker:
         """Closes the pipe (the reading thread sees EOF); waiting requests fail."""
 
 @final
+class FastPath:
+    """``CloudWatchLogHandler.handle`` for a handler and formatter that are not customised, in
+    one call; the objects given say what "not customised" is."""
+
+    def __new__(
+        cls,
+        *,
+        emit: object,
+        format: object,
+        filter: object,
+        submit_batch: object,
+        get_stream_name: object,
+        formatter_type: type,
+        percent_style: type,
+        debug_filter: object,
+        boto_filter: object,
+        get_message: object,
+    ) -> Self: ...
+    def handle(self, handler: object, record: object) -> object:
+        """What ``handle`` returns (True, the record on 3.12+, False when filtered out), an
+        ``int`` outcome to warn about (handled), or None: nothing done, take the Python path."""
+
+@final
 class Core:
     """The Rust half of one ``CloudWatchLogHandler``: a ``watchtower-logs`` handle and worker.
 
