@@ -92,7 +92,8 @@ impl Queues {
     }
 
     /// Reserves `bytes` of the bound for events a front end buffers; false when it is full.
-    #[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
+    // Used by the `log` and `tracing` front ends' buffers only.
+    #[allow(dead_code)]
     pub(crate) fn reserve(&self, bytes: usize) -> bool {
         let before = self.reserved.fetch_add(bytes, Relaxed);
         if self.held.load(Relaxed) + before + bytes > self.max_bytes {
@@ -103,7 +104,8 @@ impl Queues {
     }
 
     /// Gives back room taken by [`reserve`](Self::reserve).
-    #[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
+    // Used by the `log` and `tracing` front ends' buffers only.
+    #[allow(dead_code)]
     pub(crate) fn unreserve(&self, bytes: usize) {
         if bytes > 0 {
             self.reserved.fetch_sub(bytes, Relaxed);
