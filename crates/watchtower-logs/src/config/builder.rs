@@ -345,15 +345,12 @@ impl ConfigBuilder {
                 ),
             });
         }
-        if self.max_queue_bytes < crate::record::held_for(self.max_message_size) {
+        if self.max_queue_bytes < self.max_message_size {
             return Err(ConfigError::InvalidOption {
                 option: "max_queue_bytes",
                 reason: format!(
-                    "{} cannot hold one event of max_message_size ({}; {} bytes with its \
-                     bookkeeping)",
-                    self.max_queue_bytes,
-                    self.max_message_size,
-                    crate::record::held_for(self.max_message_size)
+                    "{} cannot hold one event of max_message_size ({})",
+                    self.max_queue_bytes, self.max_message_size
                 ),
             });
         }
