@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def sh(cmd):
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, shell=True).stdout.strip()
+        return subprocess.run(
+            cmd, capture_output=True, text=True, shell=True, check=False
+        ).stdout.strip()
     except Exception:
         return ""
 
@@ -282,9 +284,9 @@ def main():
         w(
             "| scenario | ns/event (calling thread, wall) | its CPU ns/event | "
             "its page faults per 1k events | end-to-end events/s | "
-            "delivered | requests | bytes/event | peak RSS MiB | CPU s |"
+            "delivered | requests | bytes/event | wire bytes/event | peak RSS MiB | CPU s |"
         )
-        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rust["results"]:
             if r.get("scenario") == "floor":
                 continue
@@ -296,6 +298,7 @@ def main():
                 f"{fmt(r.get('e2e_events_per_sec'))} | "
                 f"{fmt(delivered) if delivered is not None else '–'} | "
                 f"{fmt(r.get('put_requests'))} | {fmt(r.get('bytes_per_event'), 1)} | "
+                f"{fmt(r.get('wire_bytes_per_event'), 1)} | "
                 f"{mib(r.get('peak_rss_bytes'))} | {fmt(r.get('cpu_secs'), 2)} |"
             )
         errors = [r for r in rust["results"] if r.get("error")]
