@@ -3,7 +3,7 @@
 //! of 10,000 events through the AWS SDK, in memory and over loopback to the bench sink), the
 //! sink's own scan, the front ends' timestamp formatting (with what a cheaper one costs), and
 //! the floor of any shipper's calling thread (dispatch, clock, message), and the gzip of a
-//! request body (`compress.rs`, compiled from its source like the modules below).
+//! request body (`encode.rs`, compiled from its source like the modules below).
 //!
 //! The batch builder and the queues are private to `watchtower-logs`; this file compiles the
 //! core's own source files (`record.rs`, `batch.rs`, `stats.rs`, `queue.rs`) as modules of the
@@ -229,6 +229,22 @@ fn encoding(c: &mut Criterion) {
                 .block_on(floor::put_batch(&sink_client, &events))
                 .expect("put")
         })
+    });
+    // The core's own encoding of the same batch (`encode.rs`), without signing, plain and
+    // gzipped: what replaced the SDK's serialization of the events.
+    let queued: Vec<record::QueuedEvent> = events
+        .iter()
+        .map(|e| record::QueuedEvent {
+            timestamp_ms: e.timestamp_ms,
+            message: e.message.clone(),
+            spool: u64::MAX,
+        })
+        .collect();
+    g.bench_function("core_encode_1mib_10k", |b| {
+        b.iter(|| encode::PutBody::encode("bench", "s", black_box(&queued), false))
+    });
+    g.bench_function("core_encode_gzip_1mib_10k", |b| {
+        b.iter(|| encode::PutBody::encode("bench", "s", black_box(&queued), true))
     });
     let stats = sink.stats();
     assert_eq!(stats.rejected_requests, 0, "the sink refused a floor batch");
@@ -499,8 +515,12 @@ fn calling_thread_steady(c: &mut Criterion) {
 
 // Its unit tests do not run here (harness = false), hence `unused_imports`.
 #[allow(dead_code, unreachable_pub, unused_imports)]
-#[path = "../../watchtower-logs/src/compress.rs"]
-mod compress;
+#[path = "../../watchtower-logs/src/encode.rs"]
+mod encode;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../watchtower-logs/src/escape.rs"]
+mod escape;
 
 /// A PutLogEvents body of `n` JSON log lines shaped like our `tracing` layer's output (time,
 /// level, target, the formatted message, fields), the JSON the SDK serializes.
@@ -529,7 +549,7 @@ fn json_logs_body(n: usize) -> String {
         .to_string()
 }
 
-/// gzip of a PutLogEvents body as the core sends it (`compress.rs`: zlib-rs, level 1), per
+/// gzip of a PutLogEvents body as the core sends it (`encode.rs`: zlib-rs, level 1), per
 /// event, next to the default level; the sizes are printed once.
 fn gzip(c: &mut Criterion) {
     use std::io::Write as _;
@@ -540,7 +560,7 @@ fn gzip(c: &mut Criterion) {
         e.write_all(data).unwrap();
         e.finish().unwrap()
     };
-    let l1 = compress::gzip(body.as_bytes()).expect("compressible").len();
+    let l1 = encode::gzip(body.as_bytes()).expect("compressible").len();
     let l6 = level6(body.as_bytes()).len();
     eprintln!(
         "gzip: {n} JSON events, body {} bytes ({:.1}/event): level 1 {l1} bytes ({:.3}, \
@@ -554,7 +574,7 @@ fn gzip(c: &mut Criterion) {
     let mut g = c.benchmark_group("gzip");
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("put_log_events_body_level1", |b| {
-        b.iter(|| compress::gzip(black_box(body.as_bytes())))
+        b.iter(|| encode::gzip(black_box(body.as_bytes())))
     });
     g.bench_function("put_log_events_body_level6", |b| {
         b.iter(|| level6(black_box(body.as_bytes())))

@@ -20,7 +20,6 @@ use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::Connector;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
-use crate::compress::GzipRequests;
 use crate::error::{ConfigError, StartError};
 use crate::retry::{RetryPolicy, ThrottlesToTheLimiter};
 
@@ -248,19 +247,11 @@ impl AwsSettings {
         Ok(https_client_with(proxy, tls))
     }
 
-    /// Builds the client. Runs on the worker's runtime. With `compress`, PutLogEvents bodies
-    /// are gzipped ([`GzipRequests`]), a ready client's included.
-    pub(crate) async fn build_client(
-        &self,
-        retry: &RetryPolicy,
-        compress: bool,
-    ) -> Result<Client, StartError> {
+    /// Builds the client. Runs on the worker's runtime. (PutLogEvents bodies, gzipped or not,
+    /// are encoded by `encode.rs`, for a ready client too.)
+    pub(crate) async fn build_client(&self, retry: &RetryPolicy) -> Result<Client, StartError> {
         if let Some(client) = &self.client {
-            if !compress {
-                return Ok(client.clone());
-            }
-            let config = client.config().to_builder().interceptor(GzipRequests);
-            return Ok(Client::from_conf(config.build()));
+            return Ok(client.clone());
         }
         let ca_pem = self.check_environment()?;
         let http = self.http_client(ca_pem)?;
@@ -302,9 +293,6 @@ impl AwsSettings {
         }
         if let Some(creds) = &self.credentials {
             builder = builder.credentials_provider(creds.clone());
-        }
-        if compress {
-            builder = builder.interceptor(GzipRequests);
         }
         builder = builder.retry_classifier(ThrottlesToTheLimiter);
         let config = builder.build();

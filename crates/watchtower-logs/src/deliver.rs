@@ -9,6 +9,7 @@ use tokio::sync::OnceCell;
 
 use crate::batch::Batch;
 use crate::concurrency::{Limiter, Signal};
+use crate::encode::PutBody;
 use crate::error::SetupError;
 use crate::hub::Shared;
 use crate::retry::ErrorAction;
@@ -73,16 +74,29 @@ impl Delivery {
         }
     }
 
-    /// Delivers `batch` (registered in flight as `id`), splitting it if the service refuses it
-    /// as a whole, and settles every event.
-    pub(crate) async fn deliver(&self, id: u64, batch: Batch) {
-        let mut todo = vec![batch];
-        while let Some(batch) = todo.pop() {
-            match self.send_with_retries(&batch).await {
+    /// Encodes `batch` into its request body (see `encode.rs`).
+    pub(crate) fn encode(&self, batch: &Batch) -> PutBody {
+        let config = &self.shared.config;
+        PutBody::encode(
+            &config.log_group_name,
+            &batch.stream,
+            &batch.events,
+            config.compression,
+        )
+    }
+
+    /// Delivers `batch` (registered in flight as `id`; `body` is its encoding), splitting it
+    /// if the service refuses it as a whole, and settles every event.
+    pub(crate) async fn deliver(&self, id: u64, batch: Batch, body: PutBody) {
+        let mut todo = vec![(batch, Some(body))];
+        while let Some((batch, body)) = todo.pop() {
+            let body = body.unwrap_or_else(|| self.encode(&batch));
+            match self.send_with_retries(&batch, &body).await {
                 Outcome::Split => {
+                    drop(body);
                     let (a, b) = batch.split_in_half();
-                    todo.push(b);
-                    todo.push(a);
+                    todo.push((b, None));
+                    todo.push((a, None));
                 }
                 Outcome::Delivered(rejected) => self.settle_delivered(id, &batch, rejected),
                 Outcome::Dropped(reason) => {
@@ -123,7 +137,7 @@ impl Delivery {
         );
     }
 
-    async fn send_with_retries(&self, batch: &Batch) -> Outcome {
+    async fn send_with_retries(&self, batch: &Batch, body: &PutBody) -> Outcome {
         let config = &self.shared.config;
         let group = config.log_group_name.as_str();
         self.apply_retention_once().await;
@@ -135,7 +149,7 @@ impl Delivery {
             let permit = self.limiter.acquire().await;
             let sent = self
                 .sender
-                .put_log_events(group, &batch.stream, &batch.events)
+                .put_log_events(group, &batch.stream, &batch.events, body)
                 .await;
             permit.finish(match &sent {
                 Ok(_) => Signal::Success,

@@ -145,7 +145,8 @@ fn deliver(config: ConfigBuilder, api: FakeApi, n: usize) -> (Stats, Arc<FakeApi
             let id = shared
                 .inflight
                 .register(batch.events.len(), batch.held(), 0);
-            delivery.deliver(id, batch).await;
+            let body = delivery.encode(&batch);
+            delivery.deliver(id, batch, body).await;
         }
     });
     let stats = shared.counters.snapshot();

@@ -44,14 +44,15 @@
 mod admit;
 mod aws;
 mod batch;
-mod compress;
 mod concurrency;
 pub mod config;
 mod deadline;
 mod deliver;
 #[cfg(test)]
 mod deliver_tests;
+mod encode;
 mod error;
+mod escape;
 #[cfg(any(feature = "log", feature = "tracing"))]
 mod front;
 mod guard;

@@ -5,12 +5,13 @@
 use std::fmt;
 
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cloudwatchlogs::types::{InputLogEvent, LogGroupClass as SdkLogGroupClass};
+use aws_sdk_cloudwatchlogs::types::LogGroupClass as SdkLogGroupClass;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use crate::concurrency::Signal;
 use crate::config::Config;
+use crate::encode::PutBody;
 use crate::record::QueuedEvent;
 use crate::retry::{classify, ErrorAction, Failure};
 
@@ -244,33 +245,28 @@ impl Sender {
         }
     }
 
-    /// One PutLogEvents call; events must already be sorted and within every limit.
+    /// One PutLogEvents call sending `body` (the encoding of `events`, which must already be
+    /// sorted and within every limit).
     pub(crate) async fn put_log_events(
         &self,
         group: &str,
         stream: &str,
         events: &[QueuedEvent],
+        body: &PutBody,
     ) -> Result<Option<Rejected>, CallError> {
         #[cfg(test)]
         if let Some(fake) = &self.fake {
             return fake.put(stream, events);
         }
-        let input: Vec<InputLogEvent> = events
-            .iter()
-            .map(|e| {
-                InputLogEvent::builder()
-                    .timestamp(e.timestamp_ms)
-                    .message(e.message.clone())
-                    .build()
-                    .expect("timestamp and message are set")
-            })
-            .collect();
+        let _ = events;
+        // The SDK serializes the names alone; the interceptor sends the encoded body instead.
         let out = self
             .client
             .put_log_events()
             .log_group_name(group)
             .log_stream_name(stream)
-            .set_log_events(Some(input))
+            .customize()
+            .interceptor(body.interceptor())
             .send()
             .await
             .map_err(|e| CallError::from_sdk("PutLogEvents", e))?;

@@ -100,12 +100,7 @@ pub(crate) fn spawn(
             let worker_shared = shared.clone();
             let ran = catch_unwind(AssertUnwindSafe(|| {
                 runtime.block_on(async move {
-                    let client = match shared
-                        .config
-                        .aws
-                        .build_client(&shared.config.retry, shared.config.compression)
-                        .await
-                    {
+                    let client = match shared.config.aws.build_client(&shared.config.retry).await {
                         Ok(client) => client,
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -244,11 +239,14 @@ impl Worker {
         let delivery = self.delivery.clone();
         let task = tokio::spawn(async move {
             let _done = done;
+            // Encoded before the wait, so that a busy stream's next body is built while its
+            // previous request is in flight.
+            let body = delivery.encode(&batch);
             if let Some(previous) = previous {
                 let _ = previous.await;
             }
             // Each attempt then waits for the limiter (`concurrency.rs`).
-            delivery.deliver(id, batch).await;
+            delivery.deliver(id, batch, body).await;
         });
         let shared = shared.clone();
         tokio::spawn(async move {

@@ -69,29 +69,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// Appends `value` as a JSON string literal.
 pub(crate) fn json_str(out: &mut String, value: &str) {
     out.push('"');
-    let bytes = value.as_bytes();
-    let mut start = 0;
-    // Scanning bytes is safe: every byte of a multi-byte UTF-8 character is >= 0x80, so the
-    // ASCII bytes that need escaping are always whole characters.
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&value[start..i]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{:04x}", b);
-        } else {
-            out.push_str(escape);
-        }
-        start = i + 1;
-    }
-    out.push_str(&value[start..]);
+    crate::escape::escaped(value, |piece| out.push_str(piece));
     out.push('"');
 }
 
@@ -99,12 +77,8 @@ fn json_value(out: &mut String, value: &FieldValue) {
     match value {
         FieldValue::Null => out.push_str("null"),
         FieldValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        FieldValue::I64(n) => {
-            let _ = write!(out, "{n}");
-        }
-        FieldValue::U64(n) => {
-            let _ = write!(out, "{n}");
-        }
+        FieldValue::I64(n) => out.push_str(itoa::Buffer::new().format(*n)),
+        FieldValue::U64(n) => out.push_str(itoa::Buffer::new().format(*n)),
         FieldValue::I128(n) => {
             let _ = write!(out, "{n}");
         }
