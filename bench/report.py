@@ -16,6 +16,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import goals
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -51,7 +53,9 @@ def machine(python_bin):
         "memory": f"{mem_kib / 1024 / 1024:.1f} GiB",
         "os": f"{os_name} (kernel {platform.release()})",
         "rustc": sh("rustc --version"),
-        "python": sh(f"{python_bin} --version") if python_bin else platform.python_version(),
+        "python": sh(f"{python_bin} --version")
+        if python_bin
+        else platform.python_version(),
     }
 
 
@@ -136,11 +140,18 @@ def main():
     ap.add_argument("--load", default="")
     ap.add_argument("--preliminary", default="")
     ap.add_argument("--python-bin", default="")
+    ap.add_argument("--memory", help="memory-bound's table (markdown)")
+    ap.add_argument(
+        "--criterion-log", help="cargo bench's output (criterion and its stderr)"
+    )
+    ap.add_argument("--fleet", help="the fleet test's output (--nocapture)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     args = ap.parse_args()
 
     def load(path):
-        return json.loads(Path(path).read_text()) if path and Path(path).exists() else None
+        return (
+            json.loads(Path(path).read_text()) if path and Path(path).exists() else None
+        )
 
     rust = load(args.rust)
     py = load(args.python)
@@ -196,11 +207,27 @@ def main():
         r = pr.get(f"{impl}/ship/{message}") or {}
         return r.get("e2e_events_per_sec") if r.get("all_delivered") else None
 
-    w("## Targets (ratios from this run)\n")
+    def text(path):
+        return Path(path).read_text() if path and Path(path).exists() else ""
+
+    goals.write(
+        w,
+        rr if rust else {},
+        pr,
+        crit,
+        text(args.memory),
+        text(args.criterion_log),
+        text(args.fleet),
+    )
+
+    w("## Round 1 targets (issue 7; ratios from this run)\n")
     w("| target (issue 7) | measured | |")
     w("|---|---|---|")
     if py:
-        for message, label in (("short", "1 M short messages"), ("json", "100 k 1 KB JSON dicts")):
+        for message, label in (
+            ("short", "1 M short messages"),
+            ("json", "100 k 1 KB JSON dicts"),
+        ):
             r = ratio(py_cost("ours", message), py_cost("3.4", message))
             key = "thread_cpu_us_per_call"
             rc = ratio(py_cost("ours", message, key), py_cost("3.4", message, key))
@@ -211,7 +238,10 @@ def main():
                 f"{fmt(py_cost('3.4', message, key), 2)} µs = {fmt(rc, 2)}× | "
                 f"{met(r <= 0.2) if r is not None else 'n/a'} |"
             )
-        for message, label in (("short", "1 M short messages"), ("json", "100 k 1 KB JSON dicts")):
+        for message, label in (
+            ("short", "1 M short messages"),
+            ("json", "100 k 1 KB JSON dicts"),
+        ):
             r = ratio(py_e2e("ours", message), py_e2e("3.4", message))
             w(
                 f"| Python end-to-end ≥ 10× 3.4's ({label}) | {fmt(py_e2e('ours', message))} vs "
@@ -307,7 +337,9 @@ def main():
         w("")
         floor = rr.get("floor")
         if floor:
-            w("### The floor: one 1 MiB batch of 10,000 events, built, encoded and signed\n")
+            w(
+                "### The floor: one 1 MiB batch of 10,000 events, built, encoded and signed\n"
+            )
             w(
                 f"10,000 JSON messages of 78–79 bytes (exactly {floor['batch_bytes']:,} bytes with "
                 f"26 per event; {floor['body_bytes']:,} bytes of request body once JSON-escaped), "
@@ -347,7 +379,11 @@ def main():
         w("|---|---:|---:|---:|---:|")
         for r in crit:
             per = human_ns(r["mean_ns"] / r["elements"]) if r["elements"] else "–"
-            tp = f"{r['elements'] / r['mean_ns'] * 1e3:,.2f} M elem/s" if r["elements"] else "–"
+            tp = (
+                f"{r['elements'] / r['mean_ns'] * 1e3:,.2f} M elem/s"
+                if r["elements"]
+                else "–"
+            )
             w(
                 f"| `{r['id']}` | {human_ns(r['mean_ns'])} | {human_ns(r['lo'])} – "
                 f"{human_ns(r['hi'])} | {per} | {tp} |"
@@ -374,7 +410,9 @@ def main():
                 w(f"- **{impl}: missing** — {problem}")
         if any(py["available"].values()):
             w("")
-        short_call = '`logger.info("request handled id=%d user=%s path=%s status=%d", ...)`'
+        short_call = (
+            '`logger.info("request handled id=%d user=%s path=%s status=%d", ...)`'
+        )
         for message, label in (
             ("short", f"{sizes['short']:,} short messages ({short_call})"),
             ("json", f"{sizes['json']:,} 1 KB JSON dict messages"),
@@ -438,7 +476,9 @@ def main():
                     else "–"
                 )
                 null = pr.get(f"{impl}/gil/null") or {}
-                handler_name = "NullHandler" if handler == "null" else "CloudWatchLogHandler"
+                handler_name = (
+                    "NullHandler" if handler == "null" else "CloudWatchLogHandler"
+                )
                 beyond = (
                     r["lost_secs"] - null["lost_secs"]
                     if handler != "null" and "lost_secs" in r and "lost_secs" in null

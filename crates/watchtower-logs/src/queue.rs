@@ -44,7 +44,9 @@ impl StreamQueue {
 
 #[derive(Debug, Default)]
 struct State {
-    streams: HashMap<Arc<str>, StreamQueue>,
+    /// foldhash: one lookup per logged event, by a stream name of ~60 bytes (SipHash, the
+    /// default, costs several times more and its DoS resistance buys nothing here).
+    streams: HashMap<Arc<str>, StreamQueue, foldhash::fast::RandomState>,
     /// Memory held by queued events and by in-flight batches and their request copies (see
     /// [`QueuedEvent::held`]).
     held_bytes: usize,
