@@ -174,6 +174,8 @@ pub(crate) fn render(format: Format, event: &EventParts<'_>, spans: Option<&str>
             + event.target.len()
             + event.message.len()
             + spans.map_or(0, str::len)
+            + event.file.map_or(0, |f| f.len() + 12)
+            + event.line.map_or(0, |_| 16)
             + 24 * event.fields.0.len(),
     );
     match format {
@@ -233,6 +235,11 @@ pub(crate) fn render(format: Format, event: &EventParts<'_>, spans: Option<&str>
             plain_fields(&mut out, event.fields, true);
         }
     }
+    // The queue holds this string until it is sent: give back a regrowth's slack (an
+    // estimate short of the escapes or of long fields doubled the capacity).
+    if out.capacity() - out.len() > out.len() / 8 {
+        out.shrink_to_fit();
+    }
     out
 }
 
@@ -287,6 +294,32 @@ mod tests {
         );
         let v: serde_json::Value = serde_json::from_str(&s).expect("valid JSON");
         assert_eq!(v["fields"]["s"], "a \"b\"\n");
+    }
+
+    /// The queue counts a message's capacity: rendering leaves little slack, with a file and
+    /// line and with a message whose escapes outgrow the estimate.
+    #[test]
+    fn rendered_messages_hold_little_slack() {
+        let f = Fields::default();
+        let quotes = "\"".repeat(300);
+        for message in [
+            "request handled id=42 user=alice path=/api/v1/items status=200",
+            &quotes,
+        ] {
+            for format in [Format::Json, Format::Plain] {
+                let mut p = parts(&f);
+                p.message = message;
+                p.file = Some("crates/watchtower-bench/src/bin/rust-peers.rs");
+                p.line = Some(212);
+                let s = render(format, &p, None);
+                assert!(
+                    s.capacity() <= s.len() + s.len() / 8,
+                    "{} for {}",
+                    s.capacity(),
+                    s.len()
+                );
+            }
+        }
     }
 
     #[test]
