@@ -1,7 +1,8 @@
 //! `Core`: one `watchtower-logs` handle (and its worker) per Python handler.
 //!
 //! Calls that may wait (starting, setting up the log group, flush, shutdown, waiting for room
-//! in a full queue) release the GIL; `emit` otherwise only takes the core's short queue lock.
+//! in a full queue) release the GIL; `emit` otherwise only takes the core's short queue lock
+//! (queueing and waiting for room: `core/emit.rs`).
 //!
 //! Fork safety: a `Core` remembers the process that made it. In a forked child the parent's
 //! worker thread does not exist and the locks it shares with the handle may have been copied
@@ -11,7 +12,7 @@
 use std::collections::HashMap;
 use std::mem::ManuallyDrop;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,8 +20,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use watchtower_logs::sdk::SharedCredentialsProvider;
 use watchtower_logs::{
-    AwsSettings, Config, ConfigError, DropReason, FlushError, Handle, LogOutcome, OverflowPolicy,
-    Record, RetryPolicy, WorkerGuard,
+    AwsSettings, Config, ConfigError, DropReason, FlushError, Handle, OverflowPolicy, Record,
+    RetryPolicy, WorkerGuard,
 };
 
 use crate::credentials::{CredentialsBroker, PythonCredentials};
@@ -29,22 +30,10 @@ use crate::stats::stats_dict;
 use crate::text::utf8;
 use crate::WatchtowerError;
 
-/// `emit` outcome: queued.
-pub(crate) const QUEUED: u8 = 0;
-/// `emit` outcome: truncated to `max_message_size`, then queued.
-pub(crate) const TRUNCATED: u8 = 1;
-/// `emit` outcome: dropped, the message is empty.
-pub(crate) const EMPTY: u8 = 2;
-/// `emit` outcome: dropped, the handler was shut down.
-pub(crate) const AFTER_SHUTDOWN: u8 = 3;
-/// `emit` outcome: dropped for another counted reason (queue full); the core warned on stderr.
-pub(crate) const DROPPED: u8 = 4;
-/// `emit` outcome: not shipped, logged from a watchtower worker thread.
-pub(crate) const IGNORED: u8 = 5;
+/// Queueing a record (waiting for room) and the `emit` outcome codes.
+mod emit;
+pub(crate) use emit::{AFTER_SHUTDOWN, DROPPED, EMPTY, IGNORED, QUEUED, TRUNCATED};
 
-/// After a wait for room timed out, further records are dropped at once (not waited for) for
-/// this long, so that an unreachable service cannot slow every logging call down.
-const FULL_BACKOFF: Duration = Duration::from_secs(10);
 /// Longest duration accepted from Python (larger values are clamped): one year.
 const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
@@ -56,17 +45,6 @@ pub(crate) fn seconds(value: f64) -> Duration {
     Duration::try_from_secs_f64(value)
         .unwrap_or(MAX_DURATION)
         .min(MAX_DURATION)
-}
-
-/// Maps the core's outcome to the small integer the Python side switches on.
-pub(crate) fn outcome_code(outcome: LogOutcome) -> u8 {
-    match outcome {
-        LogOutcome::Queued | LogOutcome::Split(_) => QUEUED,
-        LogOutcome::Truncated => TRUNCATED,
-        LogOutcome::Dropped(DropReason::Empty) => EMPTY,
-        LogOutcome::Dropped(DropReason::AfterShutdown) => AFTER_SHUTDOWN,
-        LogOutcome::Dropped(_) => DROPPED,
-    }
 }
 
 struct Live {
@@ -398,49 +376,6 @@ impl Core {
     pub(crate) fn uses_thread_name(&self) -> bool {
         self.uses_thread_name
     }
-
-    /// Queues a record (waiting for room with the GIL released, see `wait_for_room`) and
-    /// returns its `emit` outcome.
-    pub(crate) fn push(&self, py: Python<'_>, stream: Option<&str>, record: Record<'_>) -> u8 {
-        let handle = &self.live.handle;
-        let size = record.message().len().min(self.max_message_size) + 26;
-        if !self.has_room(size) {
-            py.detach(|| self.wait_for_room(size));
-        }
-        let outcome = match stream {
-            Some(stream) => handle.log_to_stream(stream, record),
-            None => handle.log(record),
-        };
-        outcome_code(outcome)
-    }
-
-    fn has_room(&self, size: usize) -> bool {
-        self.live.handle.stats().queued_bytes + size as u64 <= self.max_queue_bytes
-    }
-
-    fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64 + 1
-    }
-
-    /// Waits (called with the GIL released) until the queue has room for `size` bytes or
-    /// `queue_full_timeout` passes: a flush sends everything queued now (the worker would
-    /// otherwise wait for the send interval) and returns as batches are delivered. After a
-    /// timeout, does not wait again for `FULL_BACKOFF`: the record is dropped and counted.
-    fn wait_for_room(&self, size: usize) {
-        let last = self.last_full.load(Ordering::Relaxed);
-        if last != 0 && self.now_ms() < last + FULL_BACKOFF.as_millis() as u64 {
-            return;
-        }
-        let deadline = Instant::now() + self.queue_full_timeout;
-        while !self.has_room(size) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || self.live.handle.flush(left).is_err() && !self.has_room(size) {
-                self.last_full.store(self.now_ms(), Ordering::Relaxed);
-                return;
-            }
-        }
-        self.last_full.store(0, Ordering::Relaxed);
-    }
 }
 
 impl Drop for Core {
@@ -480,21 +415,5 @@ mod tests {
         assert_eq!(seconds(1.5), Duration::from_millis(1500));
         assert_eq!(seconds(f64::INFINITY), MAX_DURATION);
         assert_eq!(seconds(1e300), MAX_DURATION);
-    }
-
-    #[test]
-    fn outcomes_map_to_codes() {
-        assert_eq!(outcome_code(LogOutcome::Queued), QUEUED);
-        assert_eq!(outcome_code(LogOutcome::Split(3)), QUEUED);
-        assert_eq!(outcome_code(LogOutcome::Truncated), TRUNCATED);
-        assert_eq!(outcome_code(LogOutcome::Dropped(DropReason::Empty)), EMPTY);
-        assert_eq!(
-            outcome_code(LogOutcome::Dropped(DropReason::AfterShutdown)),
-            AFTER_SHUTDOWN
-        );
-        assert_eq!(
-            outcome_code(LogOutcome::Dropped(DropReason::QueueFull)),
-            DROPPED
-        );
     }
 }

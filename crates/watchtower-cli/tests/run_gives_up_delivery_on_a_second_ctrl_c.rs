@@ -6,33 +6,12 @@
 
 mod common;
 
-use std::fs::File;
 use std::io::Write;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::Stdio;
 
-use common::{wait_bounded, watchtower, Lines, TIMEOUT};
+use common::{pty, wait_bounded, watchtower, Lines, TIMEOUT};
 use watchtower_testkit::{shared_moto, wait_until, Proxy};
-
-/// A pseudo-terminal: (controller, device).
-fn pty() -> (File, OwnedFd) {
-    let (mut controller, mut device) = (0, 0);
-    // SAFETY: openpty writes two new descriptors into the ints we own; null name, termios and
-    // window size are allowed (default termios: ISIG on, ^C is VINTR).
-    let r = unsafe {
-        libc::openpty(
-            &mut controller,
-            &mut device,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors are new and owned by nothing else.
-    unsafe { (File::from_raw_fd(controller), OwnedFd::from_raw_fd(device)) }
-}
 
 #[test]
 fn a_second_ctrl_c_exits_at_once_with_the_count_left_undelivered() {

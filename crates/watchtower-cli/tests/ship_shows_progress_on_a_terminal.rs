@@ -5,30 +5,10 @@ mod common;
 
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::Stdio;
 
-use common::{run, wait_bounded, watchtower, TIMEOUT};
+use common::{pty, run, wait_bounded, watchtower, TIMEOUT};
 use watchtower_testkit::shared_moto;
-
-/// A pseudo-terminal: (controller, device).
-fn pty() -> (File, OwnedFd) {
-    let (mut controller, mut device) = (0, 0);
-    // SAFETY: openpty writes two new descriptors into the ints we own; null name, termios and
-    // window size are allowed.
-    let r = unsafe {
-        libc::openpty(
-            &mut controller,
-            &mut device,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors are new and owned by nothing else.
-    unsafe { (File::from_raw_fd(controller), OwnedFd::from_raw_fd(device)) }
-}
 
 fn input_file(lines: usize) -> File {
     let path = std::env::temp_dir().join(format!("watchtower-progress-{}.log", std::process::id()));

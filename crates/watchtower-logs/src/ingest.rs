@@ -5,7 +5,7 @@
 //! queues' shared lock cost several times more than capturing it. So the front ends only
 //! capture, on the logging thread: the time, the level, the target, the formatted message and
 //! the fields, appended to a buffer that belongs to the thread ([`Ingest::hand_over`]). Its lock
-//! is uncontended but for the worker, which takes whole buffers every [`DRAIN_INTERVAL`] while
+//! is uncontended but for the worker, which takes whole buffers every [`DRAIN_INTERVAL`](crate::drainer::DRAIN_INTERVAL) while
 //! events come in (at once when a buffer holds a batch's worth, and on flush and shutdown),
 //! then renders the events and queues them as [`Handle::log`](crate::Handle::log) does
 //! ([`Ingest::drain`]). Each thread's events keep their order.
@@ -26,21 +26,14 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use crate::admit::Accept;
 use crate::config::{Config, OverflowPolicy};
 use crate::front::{PendingEvent, Span};
 use crate::hub::{Shared, RUNNING};
 
-use tokio::task::JoinHandle;
-
-/// How often the worker takes the buffers while events come in.
-pub(crate) const DRAIN_INTERVAL: Duration = Duration::from_millis(5);
-
-/// After this many drains that found nothing, the worker stops draining on a timer until the
-/// next event wakes it (~100 ms of idleness).
-pub(crate) const IDLE_DRAINS: u32 = 20;
+/// The worker's side of the hand-off lives in `drainer.rs`; the worker names it from here.
+pub(crate) use crate::drainer::Drainer;
 
 /// Bytes counted per buffered event on top of its captured text: the service's 26 plus the
 /// JSON around the message.
@@ -203,6 +196,12 @@ impl Ingest {
     /// Whether the worker should drain on a timer.
     pub(crate) fn is_armed(&self) -> bool {
         self.armed.load(Ordering::SeqCst)
+    }
+
+    /// Worker side: sets whether the worker drains on a timer (the [`Drainer`] arms it while
+    /// events come in and disarms it once idle).
+    pub(crate) fn set_armed(&self, armed: bool) {
+        self.armed.store(armed, Ordering::SeqCst);
     }
 
     /// Hands one event to the worker. `capture` appends the event's text to `text` and returns
@@ -380,101 +379,5 @@ impl Ingest {
                 .retain(|b| !gone.iter().any(|g| Arc::ptr_eq(b, g)));
         }
         events
-    }
-}
-
-/// The worker's side of the hand-off: drains run on the runtime's blocking thread, beside the
-/// requests in flight, one at a time. While events come in, a drain starts as soon as the
-/// last one queued something, or every [`DRAIN_INTERVAL`]; after [`IDLE_DRAINS`] empty ones
-/// the worker waits for a logging thread to wake it.
-#[derive(Debug, Default)]
-pub(crate) struct Drainer {
-    running: Option<JoinHandle<usize>>,
-    idle: u32,
-    /// A wake-up came while a drain was running: drain again when it ends.
-    wanted: bool,
-}
-
-/// Why [`Drainer::next`] returned.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum DrainWake {
-    /// The running drain finished, having queued this many events.
-    Finished(usize),
-    /// The timer for the next drain ran out.
-    Tick,
-}
-
-impl Drainer {
-    pub(crate) fn new() -> Self {
-        Drainer::default()
-    }
-
-    /// Completes when the running drain finishes or, while events come in and none runs, when
-    /// the next one is due. Cancel-safe.
-    pub(crate) async fn next(&mut self, shared: &Shared) -> DrainWake {
-        match &mut self.running {
-            Some(handle) => {
-                let queued = handle.await.unwrap_or(0);
-                self.running = None;
-                DrainWake::Finished(queued)
-            }
-            None if shared.ingest.is_armed() => {
-                tokio::time::sleep(DRAIN_INTERVAL).await;
-                DrainWake::Tick
-            }
-            None => std::future::pending().await,
-        }
-    }
-
-    /// Called after every wake-up of the worker with what [`next`](Self::next) returned, if
-    /// it was the reason: starts a drain when one is due.
-    pub(crate) fn after_wake(&mut self, shared: &Arc<Shared>, wake: Option<DrainWake>) {
-        let ingest = &shared.ingest;
-        match wake {
-            Some(DrainWake::Finished(0)) if !std::mem::take(&mut self.wanted) => {
-                self.idle += 1;
-                if self.idle >= IDLE_DRAINS && ingest.is_armed() {
-                    ingest.armed.store(false, Ordering::SeqCst);
-                    // One more drain: an event buffered just before the store saw the flag
-                    // set and did not wake us. (If it finds one, the flag is set again.)
-                    self.start(shared);
-                }
-                return;
-            }
-            Some(DrainWake::Finished(queued)) => {
-                if queued > 0 {
-                    self.idle = 0;
-                    ingest.armed.store(true, Ordering::SeqCst);
-                }
-            }
-            // A timer, a logging thread's wake-up, or anything else.
-            Some(DrainWake::Tick) | None => {
-                if self.running.is_some() {
-                    self.wanted = true;
-                    return;
-                }
-            }
-        }
-        self.start(shared);
-    }
-
-    fn start(&mut self, shared: &Arc<Shared>) {
-        if self.running.is_none() && shared.ingest.has_buffers() {
-            let shared = shared.clone();
-            self.running = Some(tokio::task::spawn_blocking(move || {
-                shared.ingest.drain(&shared)
-            }));
-        }
-    }
-
-    /// Queues everything handed over before the call (for flush and shutdown).
-    pub(crate) async fn drain_all(&mut self, shared: &Arc<Shared>) {
-        if let Some(handle) = self.running.take() {
-            let _ = handle.await;
-        }
-        if shared.ingest.has_buffers() {
-            let shared = shared.clone();
-            let _ = tokio::task::spawn_blocking(move || shared.ingest.drain(&shared)).await;
-        }
     }
 }

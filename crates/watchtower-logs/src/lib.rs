@@ -4,7 +4,7 @@
 //! The pipeline, one module per stage:
 //!
 //! ```text
-//!  log / tracing event ──► ingest (per-thread buffers; the worker renders) ──► Record
+//!  log / tracing event ──► ingest (per-thread buffers) ──► drainer (the worker renders) ──► Record
 //!
 //!  Record ──► template ──► queue ──────► batch ──► deliver ──► send ──► PutLogEvents
 //!  (record)   (stream     (per stream,   (limits,   (retry,     (AWS SDK)
@@ -22,7 +22,7 @@
 //! this crate behind the cargo features of the same names (`watchtower_logs::log` and
 //! `watchtower_logs::tracing`) and do even less on the logging thread: they capture the event
 //! (time, level, target, the formatted message, fields) into a buffer of the thread's own, and
-//! the worker renders it and queues it (`ingest`).
+//! the worker renders it and queues it (`ingest`, `drainer`).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -50,6 +50,11 @@ mod deadline;
 mod deliver;
 #[cfg(test)]
 mod deliver_tests;
+#[cfg_attr(
+    not(any(feature = "log", feature = "tracing")),
+    path = "drainer_none.rs"
+)]
+mod drainer;
 mod encode;
 mod error;
 mod escape;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use watchtower_logs::{DropReason, Handle, OverflowPolicy, Record, WarningKind};
+use watchtower_logs::{DropReason, OverflowPolicy, Record, Stats, WarningKind};
 use watchtower_testkit::{shared_moto, MotoLease};
 
 fn scratch(name: &str) -> PathBuf {
@@ -114,34 +114,29 @@ fn full_disk(moto: &MotoLease) -> Result<(), String> {
     result.map(|_| ())
 }
 
-/// An in-process shipper with a spool bounded at 16 KiB, and its warnings.
-fn bounded(
+/// Logs `n` events of about 50 bytes through an in-process shipper whose spool (in the
+/// scratch directory `name`) is bounded at 16 KiB under `overflow`, shuts it down and removes
+/// the spool: returns its stats and its warnings.
+fn fill_bounded(
     moto: &MotoLease,
     group: &str,
-    dir: &Path,
+    name: &str,
     overflow: OverflowPolicy,
-) -> (Handle, watchtower_logs::WorkerGuard, support::Warnings) {
+    n: u64,
+) -> Result<(Stats, support::Warnings), String> {
+    let dir = scratch(name);
     let (builder, warnings) = support::core_config(&moto.endpoint(), group);
     let (logs, guard) = builder
         .log_stream_name("s")
         .send_interval(Duration::from_secs(60))
         .max_message_size(2048)
         .overflow(overflow)
-        .spool_dir(dir)
+        .spool_dir(&dir)
         .spool_max_bytes(16 * 1024)
         .build()
         .unwrap()
         .start()
         .unwrap();
-    (logs, guard, warnings)
-}
-
-fn full_spool_drops(moto: &MotoLease) -> Result<(), String> {
-    let group = "spool-full-drop";
-    let policy = OverflowPolicy::DropNewest;
-    let dir = scratch("full-drop");
-    let (logs, guard, warnings) = bounded(moto, group, &dir, policy);
-    let n = 1000;
     for i in 0..n {
         logs.log(Record::new(format!("event {i:06} {}", "y".repeat(40))));
     }
@@ -149,7 +144,13 @@ fn full_spool_drops(moto: &MotoLease) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     drop(guard);
     let _ = std::fs::remove_dir_all(&dir);
-    let stats = logs.stats();
+    Ok((logs.stats(), warnings))
+}
+
+fn full_spool_drops(moto: &MotoLease) -> Result<(), String> {
+    let group = "spool-full-drop";
+    let n = 1000;
+    let (stats, warnings) = fill_bounded(moto, group, "full-drop", OverflowPolicy::DropNewest, n)?;
     let full = stats.dropped.get(DropReason::SpoolFull);
     let told = warnings
         .all()
@@ -170,17 +171,8 @@ fn full_spool_blocks(moto: &MotoLease) -> Result<(), String> {
     let policy = OverflowPolicy::Block {
         timeout: Duration::from_secs(60),
     };
-    let dir = scratch("full-block");
-    let (logs, guard, _) = bounded(moto, group, &dir, policy);
     let n = 1000;
-    for i in 0..n {
-        logs.log(Record::new(format!("event {i:06} {}", "y".repeat(40))));
-    }
-    logs.shutdown(Duration::from_secs(60))
-        .map_err(|e| e.to_string())?;
-    drop(guard);
-    let _ = std::fs::remove_dir_all(&dir);
-    let stats = logs.stats();
+    let (stats, _) = fill_bounded(moto, group, "full-block", policy, n)?;
     let stored = moto.all_events(group).len() as u64;
     if stats.delivered != n || stored != n || stats.dropped.total() != 0 {
         return Err(format!("moto holds {stored} of {n}, {stats}"));

@@ -11,14 +11,12 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode, Uri};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
-use crate::runtime::rt;
+use crate::http_server::serve_http1;
 
 type Body = BoxBody<Bytes, hyper::Error>;
 
@@ -70,22 +68,7 @@ impl ForwardProxy {
             log: Mutex::default(),
             client: Client::builder(TokioExecutor::new()).build(HttpConnector::new()),
         });
-        let accept = shared.clone();
-        rt().spawn(async move {
-            let Ok(listener) = TcpListener::from_std(listener) else {
-                return;
-            };
-            while let Ok((stream, _)) = listener.accept().await {
-                let shared = accept.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| handle(shared.clone(), req));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .with_upgrades()
-                        .await;
-                });
-            }
-        });
+        serve_http1(listener, shared.clone(), true, handle);
         ForwardProxy { port, shared }
     }
 

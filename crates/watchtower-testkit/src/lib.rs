@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod forward;
+mod http_server;
 mod live_tail;
 mod moto;
 mod proxy;

@@ -1,8 +1,10 @@
 //! Running the real `watchtower` binary in tests: a clean environment (AWS settings on the child
-//! only), bounded waits, and line-by-line reading of a running process.
+//! only), bounded waits, line-by-line reading of a running process, and a pseudo-terminal.
 #![allow(dead_code)]
 
+use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
@@ -189,4 +191,23 @@ pub fn assert_one_error_line(done: &Done, code: i32, needles: &[&str]) {
     for n in needles {
         assert!(line.contains(n), "{n:?} missing from {line:?}");
     }
+}
+
+/// A pseudo-terminal: (controller, device).
+pub fn pty() -> (File, OwnedFd) {
+    let (mut controller, mut device) = (0, 0);
+    // SAFETY: openpty writes two new descriptors into the ints we own; null name, termios and
+    // window size are allowed (default termios: ISIG on, ^C is VINTR).
+    let r = unsafe {
+        libc::openpty(
+            &mut controller,
+            &mut device,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors are new and owned by nothing else.
+    unsafe { (File::from_raw_fd(controller), OwnedFd::from_raw_fd(device)) }
 }
