@@ -134,8 +134,16 @@ pub(crate) fn spawn(
 struct Worker {
     shared: Arc<Shared>,
     delivery: Arc<Delivery>,
-    /// Per stream: completes when the stream's last dispatched batch is settled.
-    stream_tails: HashMap<Arc<str>, oneshot::Receiver<()>>,
+    /// Per stream: the stream's last dispatched batch.
+    stream_tails: HashMap<Arc<str>, Tail>,
+}
+
+/// A stream's last dispatched batch, as the next one waits on it.
+struct Tail {
+    /// Completes when that batch is sending (it waited its turn) or gone.
+    sending: oneshot::Receiver<()>,
+    /// Completes when that batch is settled.
+    settled: oneshot::Receiver<()>,
 }
 
 /// The worker loop.
@@ -232,19 +240,37 @@ impl Worker {
             .inflight
             .register(batch.events.len(), batch.held(), copies);
         // Streams whose last batch is settled need no entry.
-        self.stream_tails
-            .retain(|_, tail| matches!(tail.try_recv(), Err(oneshot::error::TryRecvError::Empty)));
-        let (done, tail) = oneshot::channel::<()>();
+        self.stream_tails.retain(|_, tail| {
+            matches!(
+                tail.settled.try_recv(),
+                Err(oneshot::error::TryRecvError::Empty)
+            )
+        });
+        let (settled, settled_rx) = oneshot::channel::<()>();
+        let (sending, sending_rx) = oneshot::channel::<()>();
+        let tail = Tail {
+            sending: sending_rx,
+            settled: settled_rx,
+        };
         let previous = self.stream_tails.insert(batch.stream.clone(), tail);
         let delivery = self.delivery.clone();
         let task = tokio::spawn(async move {
-            let _done = done;
-            // Encoded before the wait, so that a busy stream's next body is built while its
-            // previous request is in flight.
+            let _settled = settled;
+            // The body is encoded once the previous batch is sending, before it is settled:
+            // a busy stream's next body is built while its previous request is in flight,
+            // and a backlog holds at most one body ahead per stream.
+            let previous = match previous {
+                Some(mut tail) => {
+                    let _ = (&mut tail.sending).await;
+                    Some(tail.settled)
+                }
+                None => None,
+            };
             let body = delivery.encode(&batch);
-            if let Some(previous) = previous {
-                let _ = previous.await;
+            if let Some(settled) = previous {
+                let _ = settled.await;
             }
+            drop(sending);
             // Each attempt then waits for the limiter (`concurrency.rs`).
             delivery.deliver(id, batch, body).await;
         });
