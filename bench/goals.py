@@ -24,7 +24,7 @@ def _status(ok):
     return "**met**" if ok else "**not met**"
 
 
-def _rust_rows(rr):
+def _rust_rows(rr, crit_by_id):
     ours = rr.get("ours-tracing-json") or {}
     nogz = rr.get("ours-tracing-json-nogzip") or {}
     tcw = rr.get("tracing-cloudwatch") or {}
@@ -53,15 +53,35 @@ def _rust_rows(rr):
     )
     rw = _ratio(ours.get("ns_per_event"), tcw.get("ns_per_event"))
     rc = _ratio(ours.get("thread_cpu_ns_per_event"), tcw.get("thread_cpu_ns_per_event"))
+    steady_ours = (crit_by_id.get("calling_thread_steady/ours_tracing_json") or {}).get(
+        "mean_ns"
+    )
+    steady_tcw = (crit_by_id.get("calling_thread_steady/tracing_cloudwatch") or {}).get(
+        "mean_ns"
+    )
+    rs = _ratio(steady_ours, steady_tcw)
+    burst_ok = None if rw is None or rc is None else rw <= 0.25 and rc <= 0.25
+    steady_ok = None if rs is None else rs <= 0.25
+    if burst_ok and steady_ok:
+        status = _status(True)
+    elif steady_ok:
+        status = (
+            "**met** in the steady state (criterion), **not met** in the 500 k burst"
+        )
+    else:
+        status = _status(None if burst_ok is None else False)
     rows.append(
         (
             "Rust: calling thread ≤ 0.25×",
             (
-                f"wall {_fmt(ours.get('ns_per_event'), 0)} vs {_fmt(tcw.get('ns_per_event'), 0)} ns "
-                f"= {_fmt(rw)}×; its CPU {_fmt(ours.get('thread_cpu_ns_per_event'), 0)} vs "
-                f"{_fmt(tcw.get('thread_cpu_ns_per_event'), 0)} ns = {_fmt(rc)}×"
+                f"500 k burst: wall {_fmt(ours.get('ns_per_event'), 0)} vs "
+                f"{_fmt(tcw.get('ns_per_event'), 0)} ns = {_fmt(rw)}×, its CPU "
+                f"{_fmt(ours.get('thread_cpu_ns_per_event'), 0)} vs "
+                f"{_fmt(tcw.get('thread_cpu_ns_per_event'), 0)} ns = {_fmt(rc)}×; steady state "
+                f"(criterion `calling_thread_steady`, runs of 5,000 events each shipped before the "
+                f"next): {_fmt(steady_ours, 0)} vs {_fmt(steady_tcw, 0)} ns = {_fmt(rs)}×"
             ),
-            _status(None if rw is None or rc is None else rw <= 0.25 and rc <= 0.25),
+            status,
         )
     )
     r = _ratio(ours.get("peak_rss_bytes"), tcw.get("peak_rss_bytes"))
@@ -76,14 +96,21 @@ def _rust_rows(rr):
             _status(None if r is None else r <= 2),
         )
     )
+    plain = rr.get("ours-tracing-plain") or {}
     rows.append(
         (
             "Rust: equal work (bytes per event of both)",
             (
                 f"ours {_fmt(ours.get('bytes_per_event'), 1)} counted bytes per event (JSON: time, "
-                f"level, target, fields), {_fmt(ours.get('wire_bytes_per_event'), 1)} on the wire "
-                f"(gzip); tracing-cloudwatch {_fmt(tcw.get('bytes_per_event'), 1)} (a text line), "
-                f"{_fmt(tcw.get('wire_bytes_per_event'), 1)} on the wire"
+                f"level, target, message, fields, file, line), "
+                f"{_fmt(ours.get('wire_bytes_per_event'), 1)} on the wire (gzip); "
+                f"tracing-cloudwatch {_fmt(tcw.get('bytes_per_event'), 1)} (a text line), "
+                f"{_fmt(tcw.get('wire_bytes_per_event'), 1)} on the wire. With our text line "
+                f"(`ours-tracing-plain`, {_fmt(plain.get('bytes_per_event'), 1)} bytes per event, "
+                f"gzip on): process CPU "
+                f"{_fmt(_ratio(plain.get('cpu_secs'), tcw.get('cpu_secs')))}×, end to end "
+                f"{_fmt(_ratio(plain.get('e2e_events_per_sec'), tcw.get('e2e_events_per_sec')))}×, "
+                f"peak RSS {_fmt(_ratio(plain.get('peak_rss_bytes'), tcw.get('peak_rss_bytes')))}×"
             ),
             "reported",
         )
@@ -230,7 +257,11 @@ def write(w, rr, pr, crit, memory_md, criterion_text, fleet_text):
         ),
         _status(None if r is None else r <= 1.3),
     )
-    rows = _rust_rows(rr) + _python_rows(pr) + [floor_row, _memory_row(memory_md)]
+    rows = (
+        _rust_rows(rr, crit_by_id)
+        + _python_rows(pr)
+        + [floor_row, _memory_row(memory_md)]
+    )
     rows += _network_rows(rr, crit_by_id, criterion_text, fleet_text)
     w("## Issue 12's goals (this run)\n")
     w("| goal | measured in this run | status |")
