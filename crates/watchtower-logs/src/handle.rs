@@ -60,7 +60,7 @@ pub enum LogOutcome {
     Queued,
     /// Cut to `max_message_size`, then queued.
     Truncated,
-    /// Queued as this many events ([`OversizePolicy::Split`]).
+    /// Queued as this many events ([`OversizePolicy::Split`](crate::OversizePolicy::Split)).
     Split(usize),
     /// Not queued, for this reason (counted in [`Stats::dropped`]).
     Dropped(DropReason),

@@ -196,7 +196,7 @@ impl Outcome {
 /// One request seen by the proxy.
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
-    /// Sequence number, starting at 0 (after [`Proxy::clear`], numbering goes on).
+    /// Sequence number, starting at 0 (after [`Proxy::clear`](super::Proxy::clear), numbering goes on).
     pub seq: usize,
     /// The operation from `X-Amz-Target` (e.g. `PutLogEvents`, `CreateLogStream`); for other
     /// requests, `"METHOD /path"`.
@@ -217,7 +217,7 @@ pub struct RecordedRequest {
     pub arrived: std::time::Instant,
     /// What the proxy did (updated while the request is in flight).
     pub outcome: Outcome,
-    /// True if the request had to wait for [`Proxy::release`].
+    /// True if the request had to wait for [`Proxy::release`](super::Proxy::release).
     pub held: bool,
     /// The injected latency, if any.
     pub latency: Option<Duration>,
@@ -232,7 +232,7 @@ impl RecordedRequest {
     }
 }
 
-/// How many requests got each fault (see [`Proxy::fault_counts`]).
+/// How many requests got each fault (see [`Proxy::fault_counts`](super::Proxy::fault_counts)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FaultCounts {
     /// Answered ThrottlingException.
