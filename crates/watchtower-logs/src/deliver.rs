@@ -8,12 +8,13 @@ use std::time::Instant;
 use tokio::sync::OnceCell;
 
 use crate::batch::Batch;
+use crate::call_error::CallError;
 use crate::concurrency::{Limiter, Signal};
 use crate::encode::PutBody;
 use crate::error::SetupError;
 use crate::hub::Shared;
 use crate::retry::ErrorAction;
-use crate::send::{CallError, Rejected, Sender};
+use crate::send::{Rejected, Sender};
 use crate::stats::DropReason;
 use crate::warn::WarningKind;
 

@@ -7,11 +7,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::call_error::CallError;
 use crate::config::{Config, ConfigBuilder};
 use crate::deliver::Delivery;
 use crate::hub::Shared;
 use crate::record::QueuedEvent;
-use crate::send::{CallError, Rejected, Sender};
+use crate::send::{Rejected, Sender};
 use crate::stats::{DropReason, Stats};
 use crate::{AwsSettings, OverflowPolicy, RetryPolicy};
 

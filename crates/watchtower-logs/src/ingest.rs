@@ -32,9 +32,6 @@ use crate::config::{Config, OverflowPolicy};
 use crate::front::{PendingEvent, Span};
 use crate::hub::{Shared, RUNNING};
 
-/// The worker's side of the hand-off lives in `drainer.rs`; the worker names it from here.
-pub(crate) use crate::drainer::Drainer;
-
 /// Bytes counted per buffered event on top of its captured text: the service's 26 plus the
 /// JSON around the message.
 const EVENT_ESTIMATE: usize = 26 + 96;
@@ -198,7 +195,7 @@ impl Ingest {
         self.armed.load(Ordering::SeqCst)
     }
 
-    /// Worker side: sets whether the worker drains on a timer (the [`Drainer`] arms it while
+    /// Worker side: sets whether the worker drains on a timer (the [`Drainer`](crate::drainer::Drainer) arms it while
     /// events come in and disarms it once idle).
     pub(crate) fn set_armed(&self, armed: bool) {
         self.armed.store(armed, Ordering::SeqCst);

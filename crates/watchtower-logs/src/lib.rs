@@ -44,6 +44,7 @@
 mod admit;
 mod aws;
 mod batch;
+mod call_error;
 mod concurrency;
 pub mod config;
 mod deadline;
@@ -63,10 +64,7 @@ mod front;
 mod guard;
 mod handle;
 mod hub;
-#[cfg_attr(
-    not(any(feature = "log", feature = "tracing")),
-    path = "ingest_none.rs"
-)]
+#[cfg(any(feature = "log", feature = "tracing"))]
 mod ingest;
 pub mod limits;
 mod queue;

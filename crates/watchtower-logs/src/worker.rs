@@ -25,9 +25,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::batch::Batch;
 use crate::deliver::Delivery;
+use crate::drainer::Drainer;
 use crate::error::{FlushError, SetupError, StartError};
 use crate::hub::{panic_text, Shared, STOPPING};
-use crate::ingest::Drainer;
 use crate::send::Sender;
 use crate::stats::DropReason;
 use crate::warn::WarningKind;
