@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::prelude::*;
@@ -213,10 +215,7 @@ fn hand_off(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20);
+    config = common::config();
     targets = hand_off
 }
 criterion_main!(benches);
