@@ -187,7 +187,6 @@ fn calling_thread_floor(c: &mut Criterion) {
 /// thread also pays for the backlog's fresh memory (page faults).
 fn calling_thread_steady(c: &mut Criterion) {
     use tracing_subscriber::prelude::*;
-    use watchtower_logs::{AwsSettings, Config};
 
     const RUN: u64 = 5_000;
     let sink = Sink::start().expect("sink");
@@ -220,12 +219,7 @@ fn calling_thread_steady(c: &mut Criterion) {
         })
     };
 
-    let config = Config::builder()
-        .log_group_name("bench")
-        .send_interval(Duration::from_secs(5))
-        .aws(AwsSettings::new().sdk_config(watchtower_testkit::sdk_config(&sink.endpoint())))
-        .build()
-        .expect("valid config");
+    let config = common::ours_config(&sink.endpoint());
     let (layer, guard) = watchtower_logs::tracing::layer(config).expect("start");
     let handle = layer.handle().clone();
     let subscriber = tracing_subscriber::registry().with(filter).with(layer);

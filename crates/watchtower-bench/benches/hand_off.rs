@@ -20,7 +20,6 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::prelude::*;
 use watchtower_bench::sink::Sink;
-use watchtower_logs::{AwsSettings, Config};
 
 const RUN: u64 = 5_000;
 const BOUND: usize = 64 << 20;
@@ -155,12 +154,7 @@ fn hand_off(c: &mut Criterion) {
     let mut g = c.benchmark_group("hand_off");
     g.throughput(Throughput::Elements(1));
     for threads in [1u64, 4] {
-        let config = Config::builder()
-            .log_group_name("bench")
-            .send_interval(Duration::from_secs(5))
-            .aws(AwsSettings::new().sdk_config(watchtower_testkit::sdk_config(&sink.endpoint())))
-            .build()
-            .expect("valid config");
+        let config = common::ours_config(&sink.endpoint());
         let (layer, guard) = watchtower_logs::tracing::layer(config).expect("start");
         let handle = layer.handle().clone();
         let ours = tracing::Dispatch::new(tracing_subscriber::registry().with(filter).with(layer));
