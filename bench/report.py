@@ -371,7 +371,7 @@ def main():
     if crit:
         w("## Hot paths (criterion)\n")
         w(
-            "`cargo bench -p watchtower-bench --bench hot_paths` (short measurement times; "
+            "`cargo bench -p watchtower-bench --bench hot_paths --bench calling_thread` (short measurement times; "
             "mean with its 95 % interval). `batch/*` and the queues are the core's own source "
             "files compiled into the bench.\n"
         )
