@@ -34,9 +34,9 @@ impl Batch {
         self.events.iter().map(QueuedEvent::held).sum()
     }
 
-    /// Memory a request for this batch holds on top of the batch while it is in flight: the
-    /// serialised, JSON-escaped body (the SDK's copy of the messages lives only until the body
-    /// is serialised). Counted against `max_queue_bytes` until the batch is settled.
+    /// Memory a request for this batch holds on top of the batch while it is in flight: its
+    /// encoded body (`encode.rs`: the JSON-escaped messages, at most this much; gzipped, far
+    /// less). Counted against `max_queue_bytes` until the batch is settled.
     pub(crate) fn request_copies(&self) -> usize {
         self.bytes + self.bytes / 4 + self.events.len() * 16
     }
