@@ -10,10 +10,10 @@ use tokio::sync::OnceCell;
 use crate::batch::Batch;
 use crate::call_error::CallError;
 use crate::concurrency::{Limiter, Signal};
-use crate::encode::PutBody;
 use crate::error::SetupError;
 use crate::hub::Shared;
 use crate::retry::ErrorAction;
+use crate::sealed::Sealed;
 use crate::send::{Rejected, Sender};
 use crate::stats::DropReason;
 use crate::warn::WarningKind;
@@ -75,48 +75,62 @@ impl Delivery {
         }
     }
 
-    /// Encodes `batch` into its request body (see `encode.rs`).
-    pub(crate) fn encode(&self, batch: &Batch) -> PutBody {
+    /// Encodes `batch` into its request body and frees its events (see `sealed.rs`).
+    pub(crate) fn seal(&self, batch: Batch) -> Sealed {
         let config = &self.shared.config;
-        PutBody::encode(
-            &config.log_group_name,
-            &batch.stream,
-            &batch.events,
-            config.compression,
-        )
+        Sealed::seal(batch, &config.log_group_name, config.compression)
     }
 
-    /// Delivers `batch` (registered in flight as `id`; `body` is its encoding), splitting it
-    /// if the service refuses it as a whole, and settles every event.
-    pub(crate) async fn deliver(&self, id: u64, batch: Batch, body: PutBody) {
-        let mut todo = vec![(batch, Some(body))];
-        while let Some((batch, body)) = todo.pop() {
-            let body = body.unwrap_or_else(|| self.encode(&batch));
-            match self.send_with_retries(&batch, &body).await {
+    /// Delivers `batch` (registered in flight as `id`), splitting it if the service refuses it
+    /// as a whole, and settles every event.
+    pub(crate) async fn deliver(&self, id: u64, batch: Sealed) {
+        let config = &self.shared.config;
+        let mut todo = vec![batch];
+        while let Some(batch) = todo.pop() {
+            match self.send_with_retries(&batch).await {
                 Outcome::Split => {
-                    drop(body);
-                    let (a, b) = batch.split_in_half();
-                    todo.push((b, None));
-                    todo.push((a, None));
+                    match batch.split_in_half(&config.log_group_name, config.compression) {
+                        Ok((a, b)) => {
+                            todo.push(b);
+                            todo.push(a);
+                        }
+                        Err(cause) => self.drop_undecodable(id, &batch, &cause),
+                    }
                 }
                 Outcome::Delivered(rejected) => self.settle_delivered(id, &batch, rejected),
                 Outcome::Dropped(reason) => {
                     self.shared
-                        .settle(id, &batch, 0, 0, &[(reason, batch.events.len())])
+                        .settle(id, &batch, 0, 0, &[(reason, batch.count)])
                 }
             }
         }
     }
 
-    fn settle_delivered(&self, id: u64, batch: &Batch, rejected: Option<Rejected>) {
-        let n = batch.events.len();
+    /// A sealed batch that does not decode again (a bug of ours) cannot be split: its events
+    /// are counted as lost to a worker failure, with the cause.
+    fn drop_undecodable(&self, id: u64, batch: &Sealed, cause: &str) {
+        self.shared.warner.warn(WarningKind::WorkerFailed, || {
+            format!(
+                "a batch of {} events could not be split ({cause}); they were counted as \
+                 worker_failed. Please report this bug.",
+                batch.count
+            )
+        });
+        self.shared
+            .settle(id, batch, 0, 0, &[(DropReason::WorkerFailed, batch.count)]);
+    }
+
+    fn settle_delivered(&self, id: u64, batch: &Sealed, rejected: Option<Rejected>) {
+        let n = batch.count;
         let Some(rejected) = rejected else {
             self.shared.settle(id, batch, n, batch.bytes, &[]);
             return;
         };
         let (expired, too_old, too_new) = rejected.counts(n);
-        let delivered_events = &batch.events[expired + too_old..n - too_new];
-        let delivered_bytes = delivered_events.iter().map(|e| e.size()).sum();
+        let delivered = expired + too_old..n - too_new;
+        // Only the bytes counter needs the events again; an undecodable body (a bug of ours)
+        // leaves it short rather than failing the settlement.
+        let delivered_bytes = batch.bytes_of(delivered.clone()).unwrap_or(0);
         self.shared.warner.warn(WarningKind::Rejected, || {
             format!(
                 "CloudWatch Logs rejected {} events of a batch for stream {:?}: {expired} \
@@ -128,7 +142,7 @@ impl Delivery {
         self.shared.settle(
             id,
             batch,
-            delivered_events.len(),
+            delivered.len(),
             delivered_bytes,
             &[
                 (DropReason::Expired, expired),
@@ -138,7 +152,7 @@ impl Delivery {
         );
     }
 
-    async fn send_with_retries(&self, batch: &Batch, body: &PutBody) -> Outcome {
+    async fn send_with_retries(&self, batch: &Sealed) -> Outcome {
         let config = &self.shared.config;
         let group = config.log_group_name.as_str();
         self.apply_retention_once().await;
@@ -150,7 +164,7 @@ impl Delivery {
             let permit = self.limiter.acquire().await;
             let sent = self
                 .sender
-                .put_log_events(group, &batch.stream, &batch.events, body)
+                .put_log_events(group, &batch.stream, &batch.body)
                 .await;
             permit.finish(match &sent {
                 Ok(_) => Signal::Success,
@@ -175,8 +189,7 @@ impl Delivery {
                             format!(
                                 "log group {group:?} or stream {:?} does not exist and creating \
                                  it is disabled; {} events dropped",
-                                batch.stream,
-                                batch.events.len()
+                                batch.stream, batch.count
                             )
                         });
                         return Outcome::Dropped(DropReason::ResourceNotFound);
@@ -192,7 +205,7 @@ impl Delivery {
             }
             match action {
                 ErrorAction::AlreadyAccepted => return Outcome::Delivered(None),
-                ErrorAction::InvalidParameter if batch.events.len() > 1 => return Outcome::Split,
+                ErrorAction::InvalidParameter if batch.count > 1 => return Outcome::Split,
                 ErrorAction::InvalidParameter => {
                     self.shared.warner.warn(WarningKind::DeliveryFailed, || {
                         format!("an event was refused and dropped: {last_err}")
@@ -211,7 +224,7 @@ impl Delivery {
                         self.shared.warner.warn(kind, || {
                             format!(
                                 "Failed to deliver logs: {last_err}; {} events dropped{}",
-                                batch.events.len(),
+                                batch.count,
                                 if credentials {
                                     " (check the AWS credentials and the logs:PutLogEvents, \
                                      logs:CreateLogStream and logs:CreateLogGroup permissions)"
@@ -245,12 +258,12 @@ impl Delivery {
                     format!(
                         "Failed to deliver logs: {last_err}; gave up after {:?}, {} events dropped",
                         started.elapsed(),
-                        batch.events.len()
+                        batch.count
                     )
                 });
                 return Outcome::Dropped(DropReason::RetriesExhausted);
             }
-            self.report_retry(&last_err, batch.events.len());
+            self.report_retry(&last_err, batch.count);
             attempt += 1;
             self.shared
                 .counters

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use crate::call_error::CallError;
 use crate::config::{Config, ConfigBuilder};
 use crate::deliver::Delivery;
+use crate::encode::PutBody;
 use crate::hub::Shared;
-use crate::record::QueuedEvent;
 use crate::send::{Rejected, Sender};
 use crate::stats::{DropReason, Stats};
 use crate::{AwsSettings, OverflowPolicy, RetryPolicy};
@@ -44,17 +44,14 @@ impl FakeApi {
             .unwrap_or(Answer::Ok)
     }
 
-    pub(crate) fn put(
-        &self,
-        _stream: &str,
-        events: &[QueuedEvent],
-    ) -> Result<Option<Rejected>, CallError> {
+    pub(crate) fn put(&self, _stream: &str, body: &PutBody) -> Result<Option<Rejected>, CallError> {
+        let events = body.decode().expect("our bodies decode");
         self.calls
             .lock()
             .unwrap()
             .push(("PutLogEvents", events.len()));
         if let Some(poison) = &self.poison {
-            if events.iter().any(|e| &e.message == poison) {
+            if events.iter().any(|(_, message)| message == poison) {
                 return Err(CallError::service(
                     "PutLogEvents",
                     "InvalidParameterException",
@@ -143,11 +140,9 @@ fn deliver(config: ConfigBuilder, api: FakeApi, n: usize) -> (Stats, Arc<FakeApi
         .unwrap();
     runtime.block_on(async {
         for batch in batches {
-            let id = shared
-                .inflight
-                .register(batch.events.len(), batch.held(), 0);
-            let body = delivery.encode(&batch);
-            delivery.deliver(id, batch, body).await;
+            let sealed = delivery.seal(batch);
+            let id = shared.inflight.register(sealed.count, sealed.held, 0);
+            delivery.deliver(id, sealed).await;
         }
     });
     let stats = shared.counters.snapshot();

@@ -17,7 +17,7 @@
 //! default level's CPU (figures in `bench/notes.md`).
 
 use std::cell::RefCell;
-use std::io::Write;
+use std::io::{Read, Write};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
@@ -89,9 +89,40 @@ impl PutBody {
     }
 
     /// The bytes sent on the wire.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.bytes.len()
+    }
+
+    /// The events of this body again, as `(timestamp, message)` in order: for the rare batch
+    /// that must be split or whose partial rejection must be counted once its events are gone
+    /// (`sealed.rs`). An error names what is wrong (it would be a bug of ours).
+    pub(crate) fn decode(&self) -> Result<Vec<(i64, String)>, String> {
+        let mut plain = Vec::new();
+        let json: &[u8] = if self.gzipped {
+            flate2::read::GzDecoder::new(&self.bytes[..])
+                .read_to_end(&mut plain)
+                .map_err(|e| format!("the encoded body does not gunzip: {e}"))?;
+            &plain
+        } else {
+            &self.bytes
+        };
+        let mut request: serde_json::Value = serde_json::from_slice(json)
+            .map_err(|e| format!("the encoded body is not JSON: {e}"))?;
+        let Some(serde_json::Value::Array(events)) =
+            request.get_mut("logEvents").map(std::mem::take)
+        else {
+            return Err("the encoded body has no logEvents".into());
+        };
+        events
+            .into_iter()
+            .map(|mut event| {
+                let timestamp = event.get("timestamp").and_then(serde_json::Value::as_i64);
+                match (timestamp, event.get_mut("message").map(std::mem::take)) {
+                    (Some(ms), Some(serde_json::Value::String(message))) => Ok((ms, message)),
+                    _ => Err("an encoded event lacks its timestamp or message".into()),
+                }
+            })
+            .collect()
     }
 
     /// The interceptor that puts this body into a call.

@@ -9,9 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
-use crate::batch::{Batch, BatchLimits};
+use crate::batch::BatchLimits;
 use crate::config::Config;
 use crate::queue::Queues;
+use crate::sealed::Sealed;
 use crate::spool::Spool;
 use crate::stats::{Counters, DropReason};
 use crate::template::RenderContext;
@@ -150,16 +151,16 @@ impl Shared {
     pub(crate) fn settle(
         &self,
         id: u64,
-        batch: &Batch,
+        batch: &Sealed,
         delivered: usize,
         delivered_bytes: usize,
         dropped: &[(DropReason, usize)],
     ) {
-        let Some(release) = self.inflight.settle(id, batch.events.len(), batch.held()) else {
+        let Some(release) = self.inflight.settle(id, batch.count, batch.held) else {
             return;
         };
         if let Some(spool) = &self.spool {
-            spool.settle(batch.events.iter().map(|e| e.spool));
+            spool.settle(batch.marks());
         }
         let c = &self.counters;
         if delivered > 0 {
@@ -170,7 +171,7 @@ impl Shared {
         for (reason, n) in dropped {
             c.drop_events(*reason, *n as u64);
         }
-        self.queues.release(release, batch.events.len(), c);
+        self.queues.release(release, batch.count, c);
     }
 }
 
@@ -223,6 +224,18 @@ impl InFlight {
             },
         );
         id
+    }
+
+    /// Sets the request copies counted for batch `id` to `actual` bytes (its encoded body,
+    /// known once it is sealed); returns what was counted beyond that, to give back.
+    pub(crate) fn shrink_copies(&self, id: u64, actual: usize) -> usize {
+        let mut s = self.lock();
+        let Some(entry) = s.active.get_mut(&id) else {
+            return 0;
+        };
+        let freed = entry.copies.saturating_sub(actual);
+        entry.copies -= freed;
+        freed
     }
 
     /// Marks `events` of batch `id` (holding `held` bytes) settled. Returns the memory to give

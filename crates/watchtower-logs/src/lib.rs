@@ -71,6 +71,7 @@ mod queue;
 mod record;
 mod restore;
 mod retry;
+mod sealed;
 mod send;
 #[cfg(unix)]
 pub mod signals;

@@ -10,7 +10,6 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use crate::call_error::CallError;
 use crate::config::Config;
 use crate::encode::PutBody;
-use crate::record::QueuedEvent;
 
 /// Indices of events the service refused, from `rejectedLogEventsInfo`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,20 +53,18 @@ impl Sender {
         }
     }
 
-    /// One PutLogEvents call sending `body` (the encoding of `events`, which must already be
-    /// sorted and within every limit).
+    /// One PutLogEvents call sending `body` (the encoding of events already sorted and within
+    /// every limit).
     pub(crate) async fn put_log_events(
         &self,
         group: &str,
         stream: &str,
-        events: &[QueuedEvent],
         body: &PutBody,
     ) -> Result<Option<Rejected>, CallError> {
         #[cfg(test)]
         if let Some(fake) = &self.fake {
-            return fake.put(stream, events);
+            return fake.put(stream, body);
         }
-        let _ = events;
         // The SDK serializes the names alone; the interceptor sends the encoded body instead.
         let out = self
             .client

@@ -140,8 +140,6 @@ struct Worker {
 
 /// A stream's last dispatched batch, as the next one waits on it.
 struct Tail {
-    /// Completes when that batch is sending (it waited its turn) or gone.
-    sending: oneshot::Receiver<()>,
     /// Completes when that batch is settled.
     settled: oneshot::Receiver<()>,
 }
@@ -247,32 +245,27 @@ impl Worker {
             )
         });
         let (settled, settled_rx) = oneshot::channel::<()>();
-        let (sending, sending_rx) = oneshot::channel::<()>();
-        let tail = Tail {
-            sending: sending_rx,
-            settled: settled_rx,
-        };
-        let previous = self.stream_tails.insert(batch.stream.clone(), tail);
+        let previous = self.stream_tails.insert(
+            batch.stream.clone(),
+            Tail {
+                settled: settled_rx,
+            },
+        );
         let delivery = self.delivery.clone();
+        let task_shared = shared.clone();
         let task = tokio::spawn(async move {
             let _settled = settled;
-            // The body is encoded once the previous batch is sending, before it is settled:
-            // a busy stream's next body is built while its previous request is in flight,
-            // and a backlog holds at most one body ahead per stream.
-            let previous = match previous {
-                Some(mut tail) => {
-                    let _ = (&mut tail.sending).await;
-                    Some(tail.settled)
-                }
-                None => None,
-            };
-            let body = delivery.encode(&batch);
-            if let Some(settled) = previous {
-                let _ = settled.await;
+            // Sealed at once, before waiting for its turn: a backlog holds compressed bodies,
+            // not events (`sealed.rs`), and a busy stream's next body is built while its
+            // previous request is in flight. The request copies are now known exactly.
+            let batch = delivery.seal(batch);
+            let freed = task_shared.inflight.shrink_copies(id, batch.body.len());
+            task_shared.queues.release(freed, 0, &task_shared.counters);
+            if let Some(previous) = previous {
+                let _ = previous.settled.await;
             }
-            drop(sending);
             // Each attempt then waits for the limiter (`concurrency.rs`).
-            delivery.deliver(id, batch, body).await;
+            delivery.deliver(id, batch).await;
         });
         let shared = shared.clone();
         tokio::spawn(async move {
