@@ -140,8 +140,12 @@ fn deliver(config: ConfigBuilder, api: FakeApi, n: usize) -> (Stats, Arc<FakeApi
         .unwrap();
     runtime.block_on(async {
         for batch in batches {
+            let id = shared
+                .inflight
+                .register(batch.events.len(), batch.held(), 0);
             let sealed = delivery.seal(batch);
-            let id = shared.inflight.register(sealed.count, sealed.held, 0);
+            let freed = shared.inflight.sealed(id, sealed.held, sealed.body.len());
+            shared.queues.release(freed, 0, &shared.counters);
             delivery.deliver(id, sealed).await;
         }
     });

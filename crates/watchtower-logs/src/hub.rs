@@ -226,16 +226,18 @@ impl InFlight {
         id
     }
 
-    /// Sets the request copies counted for batch `id` to `actual` bytes (its encoded body,
-    /// known once it is sealed); returns what was counted beyond that, to give back.
-    pub(crate) fn shrink_copies(&self, id: u64, actual: usize) -> usize {
+    /// Batch `id` is sealed (`sealed.rs`): from now on it counts `held` for itself and
+    /// `body` for its request, instead of its events and an estimate of the request. Returns
+    /// the bytes to give back.
+    pub(crate) fn sealed(&self, id: u64, held: usize, body: usize) -> usize {
         let mut s = self.lock();
         let Some(entry) = s.active.get_mut(&id) else {
             return 0;
         };
-        let freed = entry.copies.saturating_sub(actual);
-        entry.copies -= freed;
-        freed
+        let before = entry.held + entry.copies;
+        entry.held = held.min(entry.held);
+        entry.copies = body.min(before - entry.held);
+        before - entry.held - entry.copies
     }
 
     /// Marks `events` of batch `id` (holding `held` bytes) settled. Returns the memory to give
