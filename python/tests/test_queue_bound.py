@@ -3,7 +3,6 @@ unbounded): a burst larger than the bound waits for room with the GIL released a
 nothing; when the service is unreachable, logging calls stop waiting and records are dropped,
 counted and reported on stderr."""
 
-import secrets
 import time
 
 import pytest
@@ -37,18 +36,15 @@ def test_a_burst_over_the_bound_waits_and_loses_nothing(moto, group, logger):
 def test_unreachable_service_drops_without_stalling(silent_endpoint, group, logger, capfd):  # noqa: F811
     handler = SmallQueue(log_group_name=group, create_log_group=False)
     logger.addHandler(handler)
-    # Random text: batches the service cannot take are held gzipped and counted at that size,
-    # so repetitive records would fit the bound many times over.
-    payloads = [secrets.token_urlsafe(730) for _ in range(1000)]
     started = time.monotonic()
     for i in range(1000):
-        logger.info("%05d %s", i, payloads[i])
+        logger.info("%05d %s", i, "y" * 974)
     elapsed = time.monotonic() - started
     # Only the first record that finds the queue full waits (QUEUE_FULL_TIMEOUT); the rest
     # are dropped at once for a while.
     assert elapsed < 5, elapsed
     stats = handler.stats()
-    assert stats["dropped"]["queue_full"] >= 400
+    assert stats["dropped"]["queue_full"] >= 600
     assert stats["records"] == 1000
     assert "queue is full" in capfd.readouterr().err
     with pytest.warns(WatchtowerWarning, match="Timed out while delivering logs"):

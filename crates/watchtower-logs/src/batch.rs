@@ -35,9 +35,9 @@ impl Batch {
     }
 
     /// Memory a request for this batch may hold on top of the batch while it is in flight: its
-    /// encoded body (`encode.rs`: the JSON-escaped messages, at most this much). Counted
-    /// against `max_queue_bytes` from dispatch; once the batch is sealed, the count is cut to
-    /// the body's real size (gzipped, a fraction of this).
+    /// encoded body (`encode.rs`: the JSON-escaped messages, at most this much; gzipped, far
+    /// less). Counted against `max_queue_bytes` until the batch is settled (see `sealed.rs`
+    /// for why it is not cut to the body's real size).
     pub(crate) fn request_copies(&self) -> usize {
         self.bytes + self.bytes / 4 + self.events.len() * 16
     }

@@ -144,8 +144,6 @@ fn deliver(config: ConfigBuilder, api: FakeApi, n: usize) -> (Stats, Arc<FakeApi
                 .inflight
                 .register(batch.events.len(), batch.held(), 0);
             let sealed = delivery.seal(batch);
-            let freed = shared.inflight.sealed(id, sealed.held, sealed.body.len());
-            shared.queues.release(freed, 0, &shared.counters);
             delivery.deliver(id, sealed).await;
         }
     });

@@ -226,20 +226,6 @@ impl InFlight {
         id
     }
 
-    /// Batch `id` is sealed (`sealed.rs`): from now on it counts `held` for itself and
-    /// `body` for its request, instead of its events and an estimate of the request. Returns
-    /// the bytes to give back.
-    pub(crate) fn sealed(&self, id: u64, held: usize, body: usize) -> usize {
-        let mut s = self.lock();
-        let Some(entry) = s.active.get_mut(&id) else {
-            return 0;
-        };
-        let before = entry.held + entry.copies;
-        entry.held = held.min(entry.held);
-        entry.copies = body.min(before - entry.held);
-        before - entry.held - entry.copies
-    }
-
     /// Marks `events` of batch `id` (holding `held` bytes) settled. Returns the memory to give
     /// back (with the request copies once the whole batch is settled), or `None` if the batch
     /// was already taken by shutdown.

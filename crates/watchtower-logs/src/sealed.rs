@@ -2,12 +2,17 @@
 //!
 //! A batch is encoded (`encode.rs`: its request body, gzipped) as soon as it is dispatched, and
 //! its events are freed: a backlogged event then costs its share of the compressed body (5–30
-//! bytes for typical JSON logs) instead of its message, its struct and its queue slot, and
-//! that is what it counts against `max_queue_bytes` from then on (so that a bound holds many
-//! times more events through an outage). What delivery still needs is kept beside the body:
-//! the counts, the bytes as the service counts them and the spool marks. The rare batch that
-//! must be split (the service refused it whole) or whose partial rejection must be counted is
-//! decoded again from its body.
+//! bytes for typical JSON logs) instead of its message, its struct and its queue slot. What
+//! delivery still needs is kept beside the body: the counts, the bytes as the service counts
+//! them and the spool marks. The rare batch that must be split (the service refused it whole)
+//! or whose partial rejection must be counted is decoded again from its body.
+//!
+//! Against `max_queue_bytes` a sealed batch still counts what its events and its request were
+//! counted for when it was dispatched. Counting only its body instead let the bound admit
+//! several times more events through an outage, but then peak memory with eight logging
+//! threads reached 1.7–1.8× the bound (`memory-bound` in `watchtower-bench`), past the bound's
+//! promise of 1.5× + 12 MiB: the accounting of events not yet sealed is too optimistic for
+//! that. Counted as before, the promise holds and the memory really held is far below it.
 
 use std::sync::Arc;
 
@@ -27,8 +32,8 @@ pub(crate) struct Sealed {
     pub(crate) count: usize,
     /// Sum of event sizes as the service counts them (message bytes + 26).
     pub(crate) bytes: usize,
-    /// Memory the batch holds besides its body (counted against `max_queue_bytes`, with the
-    /// body, until the batch is settled).
+    /// The memory its events were counted for while queued ([`QueuedEvent::held`]): still
+    /// counted against `max_queue_bytes` until the batch is settled.
     pub(crate) held: usize,
     /// Spool marks, in the batch's order; empty when no event is spooled.
     marks: Vec<u64>,
@@ -37,18 +42,18 @@ pub(crate) struct Sealed {
 impl Sealed {
     /// Encodes `batch` for `group` (gzipped when `compress` and it pays) and frees its events.
     pub(crate) fn seal(batch: Batch, group: &str, compress: bool) -> Sealed {
-        Self::seal_counted(batch, None, group, compress)
+        let held = batch.held();
+        Self::seal_counted(batch, held, group, compress)
     }
 
-    /// Seals `batch`, counted as `held` (default: what it holds besides its body).
-    fn seal_counted(batch: Batch, held: Option<usize>, group: &str, compress: bool) -> Sealed {
+    /// Seals `batch`, counted as `held`.
+    fn seal_counted(batch: Batch, held: usize, group: &str, compress: bool) -> Sealed {
         let body = PutBody::encode(group, &batch.stream, &batch.events, compress);
         let marks: Vec<u64> = if batch.events.iter().any(|e| e.spool != NO_MARK) {
             batch.events.iter().map(|e| e.spool).collect()
         } else {
             Vec::new()
         };
-        let held = held.unwrap_or(std::mem::size_of::<Sealed>() + marks.len() * 8);
         Sealed {
             stream: batch.stream,
             body,
@@ -102,8 +107,8 @@ impl Sealed {
         let (a, b) = whole.split_in_half();
         let held_a = self.held * a.events.len() / self.count.max(1);
         Ok((
-            Self::seal_counted(a, Some(held_a), group, compress),
-            Self::seal_counted(b, Some(self.held - held_a), group, compress),
+            Self::seal_counted(a, held_a, group, compress),
+            Self::seal_counted(b, self.held - held_a, group, compress),
         ))
     }
 
@@ -161,10 +166,10 @@ mod tests {
             let original = batch(&refs, true);
             let (bytes, held) = (original.bytes, original.held());
             let sealed = Sealed::seal(original, "g", compress);
-            assert_eq!((sealed.count, sealed.bytes), (200, bytes));
-            // What it still counts: its spool marks and itself, a fraction of the events.
-            assert_eq!(sealed.held, std::mem::size_of::<Sealed>() + 200 * 8);
-            assert!(sealed.held * 5 < held);
+            assert_eq!(
+                (sealed.count, sealed.bytes, sealed.held),
+                (200, bytes, held)
+            );
             assert_eq!(messages(&sealed), texts);
             let marks: Vec<u64> = sealed.events().unwrap().iter().map(|e| e.spool).collect();
             assert_eq!(marks, (100..300).collect::<Vec<u64>>());
@@ -190,9 +195,8 @@ mod tests {
     #[test]
     fn halves_keep_events_bytes_and_counted_memory() {
         let original = batch(&["a", "bb", "ccc", "dddd", "eeeee"], true);
-        let bytes = original.bytes;
+        let (bytes, held) = (original.bytes, original.held());
         let sealed = Sealed::seal(original, "g", true);
-        let held = sealed.held;
         let (a, b) = sealed.split_in_half("g", true).unwrap();
         assert_eq!(messages(&a), ["a", "bb"]);
         assert_eq!(messages(&b), ["ccc", "dddd", "eeeee"]);

@@ -252,17 +252,12 @@ impl Worker {
             },
         );
         let delivery = self.delivery.clone();
-        let task_shared = shared.clone();
         let task = tokio::spawn(async move {
             let _settled = settled;
             // Sealed at once, before waiting for its turn: a backlog holds compressed bodies,
-            // not events (`sealed.rs`), and counts them at their size; a busy stream's next
-            // body is built while its previous request is in flight.
+            // not events (`sealed.rs`), and a busy stream's next body is built while its
+            // previous request is in flight.
             let batch = delivery.seal(batch);
-            let freed = task_shared
-                .inflight
-                .sealed(id, batch.held, batch.body.len());
-            task_shared.queues.release(freed, 0, &task_shared.counters);
             if let Some(previous) = previous {
                 let _ = previous.settled.await;
             }
