@@ -50,6 +50,7 @@ fn escape_of(b: u8) -> &'static str {
 }
 
 /// The index of the first byte at or after `from` that needs escaping (`bytes.len()` if none).
+#[allow(dead_code)] // used by the feature-gated front ends only (and this file is also compiled into the benches)
 fn next_escape(bytes: &[u8], mut from: usize) -> usize {
     while let Some(chunk) = bytes.get(from..from + 8) {
         let found = escape_mask(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
@@ -65,6 +66,7 @@ fn next_escape(bytes: &[u8], mut from: usize) -> usize {
 }
 
 /// Passes `s`, escaped for a JSON string (without the quotes), to `push` in pieces.
+#[allow(dead_code)] // used by the feature-gated front ends only (and this file is also compiled into the benches)
 pub(crate) fn escaped(s: &str, mut push: impl FnMut(&str)) {
     let bytes = s.as_bytes();
     let mut start = 0;
