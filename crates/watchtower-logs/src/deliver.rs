@@ -75,10 +75,13 @@ impl Delivery {
         }
     }
 
-    /// Encodes `batch` into its request body and frees its events (see `sealed.rs`).
-    pub(crate) fn seal(&self, batch: Batch) -> Sealed {
+    /// Encodes `batch` (in flight as `id`) into its request body and frees its events (see
+    /// `sealed.rs`).
+    pub(crate) fn seal(&self, id: u64, batch: Batch) -> Sealed {
         let config = &self.shared.config;
-        Sealed::seal(batch, &config.log_group_name, config.compression)
+        let sealed = Sealed::seal(batch, &config.log_group_name, config.compression);
+        self.shared.inflight.mark_sealed(id);
+        sealed
     }
 
     /// Delivers `batch` (registered in flight as `id`), splitting it if the service refuses it

@@ -143,7 +143,7 @@ fn deliver(config: ConfigBuilder, api: FakeApi, n: usize) -> (Stats, Arc<FakeApi
             let id = shared
                 .inflight
                 .register(batch.events.len(), batch.held(), 0);
-            let sealed = delivery.seal(batch);
+            let sealed = delivery.seal(id, batch);
             delivery.deliver(id, sealed).await;
         }
     });

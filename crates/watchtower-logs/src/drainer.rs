@@ -105,14 +105,33 @@ impl Drainer {
         }
     }
 
-    /// Queues everything handed over before the call (for flush and shutdown).
-    pub(crate) async fn drain_all(&mut self, shared: &Arc<Shared>) {
+    /// Queues everything handed over before the call (for flush and shutdown). `meanwhile`
+    /// runs whenever the worker is woken while a drain renders (a batch filled up), so that
+    /// full batches are sealed and sent as the drain goes instead of after it: a flush after a
+    /// burst would otherwise hold the whole burst rendered, in its largest form, until the
+    /// drain ends.
+    pub(crate) async fn drain_all(&mut self, shared: &Arc<Shared>, mut meanwhile: impl FnMut()) {
         if let Some(handle) = self.running.take() {
-            let _ = handle.await;
+            let _ = until_done(handle, shared, &mut meanwhile).await;
         }
         if shared.ingest.has_buffers() {
-            let shared = shared.clone();
-            let _ = tokio::task::spawn_blocking(move || shared.ingest.drain(&shared)).await;
+            let worker = shared.clone();
+            let handle = tokio::task::spawn_blocking(move || worker.ingest.drain(&worker));
+            let _ = until_done(handle, shared, &mut meanwhile).await;
+        }
+    }
+}
+
+/// Waits for a drain, running `meanwhile` on every wake-up of the worker until it ends.
+async fn until_done(
+    mut handle: JoinHandle<usize>,
+    shared: &Shared,
+    meanwhile: &mut impl FnMut(),
+) -> usize {
+    loop {
+        tokio::select! {
+            done = &mut handle => return done.unwrap_or(0),
+            _ = shared.wake.notified() => meanwhile(),
         }
     }
 }

@@ -24,5 +24,5 @@ impl Drainer {
 
     pub(crate) fn after_wake(&mut self, _: &Arc<Shared>, _: Option<DrainWake>) {}
 
-    pub(crate) async fn drain_all(&mut self, _: &Arc<Shared>) {}
+    pub(crate) async fn drain_all(&mut self, _: &Arc<Shared>, _: impl FnMut()) {}
 }

@@ -3,14 +3,14 @@
 //! them (the configuration, the queues, the counters, the warnings and the durable spool are
 //! its parts).
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::sync::Notify;
 
 use crate::batch::BatchLimits;
 use crate::config::Config;
+pub(crate) use crate::inflight::InFlight;
 use crate::queue::Queues;
 use crate::sealed::Sealed;
 use crate::spool::Spool;
@@ -172,109 +172,6 @@ impl Shared {
             c.drop_events(*reason, *n as u64);
         }
         self.queues.release(release, batch.count, c);
-    }
-}
-
-/// Batches in flight, for flush and shutdown to wait on.
-#[derive(Debug, Default)]
-pub(crate) struct InFlight {
-    state: Mutex<InFlightState>,
-    changed: Notify,
-}
-
-#[derive(Debug, Default)]
-struct InFlightState {
-    next_id: u64,
-    /// Per batch id: events not settled yet, and the memory they and the batch's request copies
-    /// hold (counted against the queue bound).
-    active: BTreeMap<u64, Active>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Active {
-    events: usize,
-    held: usize,
-    copies: usize,
-}
-
-impl InFlight {
-    /// Forgets batch `id`; returns the events it still held and the memory they and its
-    /// request copies held.
-    fn abandon(&self, id: u64) -> Option<(usize, usize)> {
-        let taken = self.lock().active.remove(&id);
-        self.changed.notify_waiters();
-        taken.map(|a| (a.events, a.held + a.copies))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, InFlightState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Registers a batch of `events` holding `held` bytes, whose requests hold `copies` more.
-    pub(crate) fn register(&self, events: usize, held: usize, copies: usize) -> u64 {
-        let mut s = self.lock();
-        let id = s.next_id;
-        s.next_id += 1;
-        s.active.insert(
-            id,
-            Active {
-                events,
-                held,
-                copies,
-            },
-        );
-        id
-    }
-
-    /// Marks `events` of batch `id` (holding `held` bytes) settled. Returns the memory to give
-    /// back (with the request copies once the whole batch is settled), or `None` if the batch
-    /// was already taken by shutdown.
-    fn settle(&self, id: u64, events: usize, held: usize) -> Option<usize> {
-        let mut s = self.lock();
-        let entry = s.active.get_mut(&id)?;
-        entry.events = entry.events.saturating_sub(events);
-        entry.held = entry.held.saturating_sub(held);
-        if entry.events > 0 {
-            return Some(held);
-        }
-        let copies = entry.copies;
-        s.active.remove(&id);
-        drop(s);
-        self.changed.notify_waiters();
-        Some(held + copies)
-    }
-
-    pub(crate) fn next_id(&self) -> u64 {
-        self.lock().next_id
-    }
-
-    /// Waits until every batch registered before `target` is settled.
-    pub(crate) async fn wait_before(&self, target: u64) {
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let done = self
-                .lock()
-                .active
-                .first_key_value()
-                .is_none_or(|(id, _)| *id >= target);
-            if done {
-                return;
-            }
-            changed.await;
-        }
-    }
-
-    /// Removes every batch still in flight; returns (events, bytes) they held.
-    pub(crate) fn take_all(&self) -> (usize, usize) {
-        let mut s = self.lock();
-        let taken = std::mem::take(&mut s.active);
-        drop(s);
-        self.changed.notify_waiters();
-        taken
-            .values()
-            .fold((0, 0), |(e, b), a| (e + a.events, b + a.held + a.copies))
     }
 }
 

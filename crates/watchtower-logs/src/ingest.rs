@@ -26,6 +26,7 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use crate::admit::Accept;
 use crate::config::{Config, OverflowPolicy};
@@ -45,6 +46,14 @@ const BLOCK_EVENTS: usize = 1024;
 const BLOCK_TEXT: usize = 128 * 1024;
 /// Room left for one more event's text before a block counts as full.
 const BLOCK_MARGIN: usize = 8 * 1024;
+
+/// How far a drain renders ahead of sealing, in batches of `max_batch_size` (see
+/// [`InFlight::wait_for_sealing`](crate::inflight::InFlight::wait_for_sealing)): a rendered
+/// event holds about twice what it held captured, so a burst waits captured.
+const AHEAD_BATCHES: usize = 4;
+
+/// The longest a drain waits for sealing before each block (then it renders anyway).
+const MAX_PACE_WAIT: Duration = Duration::from_millis(100);
 
 /// Emptied blocks a buffer keeps for reuse (their memory is warm; fresh memory page-faults):
 /// about 350 KiB per logging thread, outside the queue bound (a fixed cost per thread).
@@ -87,10 +96,24 @@ impl Block {
 /// once queued (so that no block is counted neither as buffered nor as queued while it is
 /// alive, but the one being queued). Returns up to [`MAX_SPARE_BLOCKS`] emptied blocks for
 /// reuse. An event whose rendering panics is counted as
-/// [`DropReason::WorkerFailed`](crate::DropReason::WorkerFailed); the others go on.
-fn log_all(blocks: Vec<Block>, mut reserved: usize, shared: &Shared, accept: Accept) -> Vec<Block> {
+/// [`DropReason::WorkerFailed`](crate::DropReason::WorkerFailed); the others go on. With
+/// `pace` (the worker's drains), each block waits until sealing has caught up.
+fn log_all(
+    blocks: Vec<Block>,
+    mut reserved: usize,
+    shared: &Shared,
+    accept: Accept,
+    pace: bool,
+) -> Vec<Block> {
     let mut spare = Vec::new();
+    let ahead = AHEAD_BATCHES.saturating_mul(shared.config.max_batch_size);
+    let queued = || shared.counters.queued_bytes.load(Ordering::Relaxed) as usize;
     for mut block in blocks {
+        if pace {
+            shared
+                .inflight
+                .wait_for_sealing(queued, ahead, MAX_PACE_WAIT);
+        }
         let room = block.used.min(reserved);
         shared.queues.unreserve(room);
         reserved -= room;
@@ -282,7 +305,7 @@ impl Ingest {
             // policy decides.
             let (blocks, reserved) = self.take(&mut state);
             drop(state);
-            let spare = log_all(blocks, reserved, shared, Accept::Always);
+            let spare = log_all(blocks, reserved, shared, Accept::Always, false);
             self.recycle(buffer, spare);
             return;
         }
@@ -304,7 +327,7 @@ impl Ingest {
         // shutdown once it has closed the queues).
         if shared.state.load(Ordering::SeqCst) != RUNNING {
             let (blocks, reserved) = self.take(&mut buffer.lock());
-            log_all(blocks, reserved, shared, Accept::Always);
+            log_all(blocks, reserved, shared, Accept::Always, false);
         }
     }
 
@@ -368,7 +391,7 @@ impl Ingest {
             let (blocks, reserved) = self.take(&mut state);
             drop(state);
             events += blocks.iter().map(|b| b.events.len()).sum::<usize>();
-            let spare = log_all(blocks, reserved, shared, Accept::Always);
+            let spare = log_all(blocks, reserved, shared, Accept::Always, true);
             self.recycle(buffer, spare);
         }
         if !gone.is_empty() {

@@ -64,6 +64,7 @@ mod front;
 mod guard;
 mod handle;
 mod hub;
+mod inflight;
 #[cfg(any(feature = "log", feature = "tracing"))]
 mod ingest;
 pub mod limits;

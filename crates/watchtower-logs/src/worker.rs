@@ -181,7 +181,7 @@ async fn run(
                     }
                     force = true;
                     flush = Some((timeout, reply));
-                    drainer.drain_all(&shared).await;
+                    drainer.drain_all(&shared, || worker.dispatch_full()).await;
                 }
                 Some(Control::SetupGroup { reply }) => {
                     let delivery = worker.delivery.clone();
@@ -227,6 +227,16 @@ async fn run(
 }
 
 impl Worker {
+    /// Dispatches the batches that are due or full now (while a flush or a shutdown drains
+    /// the front ends' buffers).
+    fn dispatch_full(&mut self) {
+        let interval = self.shared.config.send_interval;
+        let (batches, _) = self.shared.queues.take_due(Instant::now(), interval, false);
+        for batch in batches {
+            self.dispatch(batch);
+        }
+    }
+
     /// Hands a batch to a delivery task that starts once the stream's previous batch is
     /// settled and a request permit is free. A task that panics has its batch counted.
     fn dispatch(&mut self, batch: Batch) {
@@ -257,7 +267,7 @@ impl Worker {
             // Sealed at once, before waiting for its turn: a backlog holds compressed bodies,
             // not events (`sealed.rs`), and a busy stream's next body is built while its
             // previous request is in flight.
-            let batch = delivery.seal(batch);
+            let batch = delivery.seal(id, batch);
             if let Some(previous) = previous {
                 let _ = previous.settled.await;
             }
@@ -291,7 +301,7 @@ async fn shut_down(
     // look (a late one is counted as logged after shutdown, never as a timeout).
     let mut closed = false;
     loop {
-        drainer.drain_all(&shared).await;
+        drainer.drain_all(&shared, || worker.dispatch_full()).await;
         let (batches, _) = shared.queues.take_due(Instant::now(), Duration::ZERO, true);
         let sent_any = !batches.is_empty();
         for batch in batches {

@@ -38,7 +38,9 @@ use std::time::SystemTime;
 use ::log::kv::{self, Key, Value, VisitSource, VisitValue};
 use ::log::{LevelFilter, Log, Metadata, Record as LogRecord, SetLoggerError};
 
-use super::{entered, millis, must_skip_thread, FieldValue, Fields, LevelName, PendingEvent, Span};
+use super::{
+    entered, millis, must_skip_thread, FieldValue, Fields, LevelName, PendingEvent, Repeated, Span,
+};
 use crate::{Config, Handle, StartError, WorkerGuard};
 
 pub use super::Format;
@@ -210,11 +212,11 @@ impl CloudWatchLogger {
             }
         }
         let message = Span::since(text, start);
-        let target = Span::push(text, record.target());
+        let target = Span::push_repeated(text, record.target(), Repeated::Target);
         let file = record
             .file()
             .filter(|_| self.file)
-            .map(|file| Span::push(text, file));
+            .map(|file| Span::push_repeated(text, file, Repeated::File));
         let line = record.line().filter(|_| self.line);
         PendingEvent::new(
             time_ms,

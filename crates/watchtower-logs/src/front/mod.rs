@@ -7,7 +7,7 @@ use std::cell::Cell;
 mod pending;
 mod render;
 
-pub(crate) use pending::{LevelName, PendingEvent, Span};
+pub(crate) use pending::{LevelName, PendingEvent, Repeated, Span};
 pub(crate) use render::*;
 
 #[cfg(feature = "log")]

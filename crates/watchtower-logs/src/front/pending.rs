@@ -1,6 +1,8 @@
 //! An event captured on the logging thread, waiting for the worker to render it: where its
 //! strings are in its block's text, its level, and the rendering into a [`Record`].
 
+use std::num::NonZeroU32;
+
 use super::render::{render, EventParts};
 use super::{Fields, Format};
 use crate::admit::Accept;
@@ -33,10 +35,54 @@ impl Span {
         Span::since(text, start)
     }
 
+    /// Like [`push`](Self::push), for a string most events of a thread repeat (a target, a
+    /// file name): when `text` already holds it where this thread last put the string of the
+    /// same `slot`, that place is returned and nothing is appended. A burst of events waits
+    /// in the block's text, so the ~50 bytes of its target and file are held once per block,
+    /// not once per event. (The text is compared, so a stale place is never taken.)
+    #[inline]
+    pub(crate) fn push_repeated(text: &mut String, value: &str, slot: Repeated) -> Span {
+        let slot = slot as usize;
+        let last = RECENT.with(|recent| recent.get()[slot]);
+        if !value.is_empty() && last.get(text) == value {
+            return last;
+        }
+        let span = Span::push(text, value);
+        RECENT.with(|recent| {
+            let mut spans = recent.get();
+            spans[slot] = span;
+            recent.set(spans);
+        });
+        span
+    }
+
+    /// No text at all (unlike an empty span): what stands for `None` in a [`PendingEvent`].
+    const ABSENT: Span = Span {
+        start: u32::MAX,
+        end: 0,
+    };
+
+    /// `None` for [`ABSENT`](Self::ABSENT).
+    fn present(self) -> Option<Span> {
+        (self.start <= self.end).then_some(self)
+    }
+
     fn get(self, text: &str) -> &str {
         text.get(self.start as usize..self.end as usize)
             .unwrap_or("")
     }
+}
+
+/// Which repeated string [`Span::push_repeated`] remembers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Repeated {
+    Target = 0,
+    File = 1,
+}
+
+thread_local! {
+    /// Where this thread last put its target and file name, per [`Repeated`] slot.
+    static RECENT: std::cell::Cell<[Span; 2]> = const { std::cell::Cell::new([Span::ABSENT; 2]) };
 }
 
 /// An event level, as rendered.
@@ -63,14 +109,18 @@ impl LevelName {
 
 /// An event captured on the logging thread, rendered later on the worker (see
 /// [`crate::ingest`]). Its strings live in the text of the block that holds it. Kept small
-/// (48 bytes): a burst of events faster than they ship is held in this form.
+/// (56 bytes, the source location inline): a burst of events faster than they ship is held
+/// in this form.
 #[derive(Debug)]
 pub(crate) struct PendingEvent {
     time_ms: i64,
     target: Span,
     message: Span,
-    /// The rendered span list (see [`render`]); tracing only.
-    spans: Option<Span>,
+    /// The rendered span list (see [`render`]), [`Span::ABSENT`] for none; tracing only.
+    spans: Span,
+    /// The source file, [`Span::ABSENT`] for none.
+    file: Span,
+    line: Option<NonZeroU32>,
     level: LevelName,
     format: Format,
     /// What most events lack.
@@ -80,8 +130,6 @@ pub(crate) struct PendingEvent {
 #[derive(Debug, Default)]
 struct PendingExtra {
     fields: Fields,
-    file: Option<Span>,
-    line: Option<u32>,
     thread_name: Option<Span>,
 }
 
@@ -98,7 +146,9 @@ impl PendingEvent {
             time_ms,
             target,
             message,
-            spans: None,
+            spans: Span::ABSENT,
+            file: Span::ABSENT,
+            line: None,
             level,
             format,
             extra: None,
@@ -122,18 +172,15 @@ impl PendingEvent {
     #[cfg(feature = "tracing")]
     #[inline]
     pub(crate) fn with_spans(mut self, spans: Option<Span>) -> Self {
-        self.spans = spans;
+        self.spans = spans.unwrap_or(Span::ABSENT);
         self
     }
 
-    /// The source file and line to show.
+    /// The source file and line to show (line 0 shows none).
     #[inline]
     pub(crate) fn with_location(mut self, file: Option<Span>, line: Option<u32>) -> Self {
-        if file.is_some() || line.is_some() {
-            let extra = self.extra();
-            extra.file = file;
-            extra.line = line;
-        }
+        self.file = file.unwrap_or(Span::ABSENT);
+        self.line = line.and_then(NonZeroU32::new);
         self
     }
 
@@ -160,10 +207,10 @@ impl PendingEvent {
             target,
             message: self.message.get(text),
             fields: extra.map_or(&no_fields, |e| &e.fields),
-            file: extra.and_then(|e| e.file).map(|f| f.get(text)),
-            line: extra.and_then(|e| e.line),
+            file: self.file.present().map(|f| f.get(text)),
+            line: self.line.map(NonZeroU32::get),
         };
-        let spans = self.spans.map(|s| s.get(text));
+        let spans = self.spans.present().map(|s| s.get(text));
         let mut record = Record::new(render(self.format, &parts, spans))
             .logger_name(target)
             .timestamp_millis(self.time_ms);
@@ -171,5 +218,46 @@ impl PendingEvent {
             record = record.thread_name(name.get(text));
         }
         shared.log(None, record, accept);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_string_is_held_once_per_text() {
+        let mut text = String::new();
+        let first = Span::push_repeated(&mut text, "my_app::db", Repeated::Target);
+        let file = Span::push_repeated(&mut text, "src/db.rs", Repeated::File);
+        text.push_str("a message");
+        let again = Span::push_repeated(&mut text, "my_app::db", Repeated::Target);
+        assert_eq!(again, first);
+        assert_eq!(
+            Span::push_repeated(&mut text, "src/db.rs", Repeated::File),
+            file
+        );
+        assert_eq!(text, "my_app::dbsrc/db.rsa message");
+        // Another string, or another text (a new block), is appended.
+        let other = Span::push_repeated(&mut text, "my_app::http", Repeated::Target);
+        assert_eq!(other.get(&text), "my_app::http");
+        let mut block = String::from("0123456789");
+        let there = Span::push_repeated(&mut block, "my_app::http", Repeated::Target);
+        assert_eq!(there.get(&block), "my_app::http");
+        assert_eq!(block.len(), 22);
+    }
+
+    #[test]
+    fn a_captured_event_stays_small() {
+        // A burst that outruns shipping waits in this form (with its message's text).
+        assert!(std::mem::size_of::<PendingEvent>() <= 56);
+    }
+
+    #[test]
+    fn absent_strings_differ_from_empty_ones() {
+        let text = "abc";
+        assert_eq!(Span::ABSENT.present(), None);
+        let empty = Span::since(text, 3);
+        assert_eq!(empty.present().map(|s| s.get(text)), Some(""));
     }
 }

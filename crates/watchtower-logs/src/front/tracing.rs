@@ -53,7 +53,7 @@ use ::tracing_subscriber::registry::LookupSpan;
 
 use super::{
     entered, json_span, millis, must_skip_thread, plain_span, FieldValue, Fields, LevelName,
-    PendingEvent, Span,
+    PendingEvent, Repeated, Span,
 };
 use crate::{Config, Handle, StartError, WorkerGuard};
 
@@ -204,14 +204,18 @@ impl CloudWatchLayer {
             ..
         } = visitor;
         let message = message.unwrap_or_else(|| Span::since(text, text.len()));
-        let target = Span::push(text, log_target.as_deref().unwrap_or(meta.target()));
+        let target = match &log_target {
+            Some(target) => Span::push(text, target),
+            None => Span::push_repeated(text, meta.target(), Repeated::Target),
+        };
         // For bridged records, the record's own location (the event's is tracing-log's).
         let file = if !self.file {
             None
         } else if let Some(file) = log_file.filter(|_| bridged) {
             Some(Span::push(text, &file))
         } else {
-            meta.file().map(|file| Span::push(text, file))
+            meta.file()
+                .map(|file| Span::push_repeated(text, file, Repeated::File))
         };
         let line = if !self.line {
             None
