@@ -139,15 +139,39 @@ def _python_rows(pr):
     key = "us_per_call"
     rw = _ratio(cost("ours", "ship", key), cost("3.4", "ship", key))
     rf = _ratio(cost("ours", "ship", key), cost("ours", "format", key))
+    rounds = get("ours/ship/short", "rounds_us_per_call")
+    burst = (
+        f"{_fmt(cost('ours', 'ship', key))} vs {_fmt(cost('3.4', 'ship', key))} µs over "
+        f"NullHandler = {_fmt(rw)}×; 1 M-record bursts, each in its own process"
+        + (f" (median of {len(rounds)} rounds)" if rounds else "")
+        + f": vs the format-only handler's {_fmt(cost('ours', 'format', key))} µs = {_fmt(rf)}×"
+    )
+    # Steady state: the three handlers in alternating chunks of one process.
+    steady = pr.get("ours/interleaved/short") or {}
+    rs = None
+    if all(f"{k}_us_per_call" in steady for k in ("null", "format", "ship")):
+        ship = steady["ship_us_per_call"] - steady["null_us_per_call"]
+        fmt_only = steady["format_us_per_call"] - steady["null_us_per_call"]
+        rs = _ratio(ship, fmt_only)
+        burst += (
+            f"; steady state (alternating chunks of 5,000 records in one process, "
+            f"{steady.get('delivered')} of {steady.get('events')} delivered): "
+            f"{_fmt(ship)} vs {_fmt(fmt_only)} µs = {_fmt(rs)}×"
+        )
+    # Judged as the Rust calling-thread goal is: both the bursts and the steady state.
+    burst_ok = None if rw is None or rf is None else rw <= 0.2 and rf <= 1.2
+    steady_ok = None if rw is None or rs is None else rw <= 0.2 and rs <= 1.2
+    if burst_ok and steady_ok:
+        status = _status(True)
+    elif steady_ok:
+        status = "**met** in the steady state, **not met** in the 1 M bursts"
+    else:
+        status = _status(None if burst_ok is None else False)
     rows.append(
         (
             "Python: calling thread ≤ 0.2× 3.4's and within 1.2× of a handler that only formats",
-            (
-                f"{_fmt(cost('ours', 'ship', key))} vs {_fmt(cost('3.4', 'ship', key))} µs over "
-                f"NullHandler = {_fmt(rw)}×; vs the format-only handler's "
-                f"{_fmt(cost('ours', 'format', key))} µs = {_fmt(rf)}×"
-            ),
-            _status(None if rw is None or rf is None else rw <= 0.2 and rf <= 1.2),
+            burst,
+            status,
         )
     )
     return rows
