@@ -5,7 +5,7 @@
 //! While events come in, the worker drains every [`DRAIN_INTERVAL`] (at once when a logging
 //! thread's buffer holds a batch); after [`IDLE_DRAINS`] drains that found nothing it stops
 //! the timer and waits for a logging thread to wake it. Flush and shutdown drain everything
-//! handed over before them ([`Drainer::drain_all`]).
+//! handed over before them ([`Drainer::drain_all`]), dispatching full batches meanwhile.
 
 use std::sync::Arc;
 use std::time::Duration;

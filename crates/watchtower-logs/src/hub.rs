@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 
 use crate::batch::BatchLimits;
 use crate::config::Config;
-pub(crate) use crate::inflight::InFlight;
+use crate::inflight::InFlight;
 use crate::queue::Queues;
 use crate::sealed::Sealed;
 use crate::spool::Spool;

@@ -32,6 +32,9 @@ struct InFlightState {
     unsealed: usize,
     /// Memory counted for the sealed batches' events and copies.
     sealed_bytes: usize,
+    /// The most unsealed bytes a drain went on with (see `ingest_tests.rs`).
+    #[cfg(test)]
+    most_unsealed: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -108,13 +111,24 @@ impl InFlight {
         while s.unsealed > 0 && queued().saturating_sub(s.sealed_bytes) > limit {
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return;
+                break;
             }
             s = match self.sealed.wait_timeout(s, left) {
                 Ok((s, _)) => s,
                 Err(e) => e.into_inner().0,
             };
         }
+        #[cfg(test)]
+        {
+            let now = queued().saturating_sub(s.sealed_bytes);
+            s.most_unsealed = s.most_unsealed.max(now);
+        }
+    }
+
+    /// The most bytes a drain went on with unsealed (test hook).
+    #[cfg(all(test, feature = "tracing"))]
+    pub(crate) fn most_unsealed(&self) -> usize {
+        self.lock().most_unsealed
     }
 
     /// Forgets batch `id`; returns the events it still held and the memory they and its

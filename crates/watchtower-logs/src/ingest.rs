@@ -13,11 +13,15 @@
 //! Buffered events count against `max_queue_bytes`: a thread reserves room in the queues'
 //! bound by the chunk before it buffers, and a drain gives a block's room back just before it
 //! queues the block's events (so that what is buffered and what is queued never count twice
-//! or not at all). When the queues are too full to grant a chunk,
-//! or the overflow policy is [`Block`](crate::OverflowPolicy::Block) (the worker must never
-//! wait for room), the front end renders and queues on its own thread instead, where the
-//! overflow policy applies exactly. (Then, and only then, a thread's newest events can reach
-//! the queues before older ones a drain is still rendering.)
+//! or not at all). When the queues are too full to grant a chunk, or the overflow policy is
+//! [`Block`](crate::OverflowPolicy::Block) (the worker must never wait for room), the front
+//! end renders and queues on its own thread instead, where the overflow policy applies
+//! exactly. (Then, and only then, a thread's newest events can reach the queues before older
+//! ones a drain is still rendering.)
+//!
+//! A drain renders only as fast as batches are sealed ([`AHEAD_BATCHES`]): a rendered event
+//! holds about twice what it held captured, so a burst waits in its captured form. (A drain
+//! waiting so keeps its room reserved, which makes the window above a little longer.)
 //!
 //! Shutdown: the worker drains the buffers until nothing more arrives, then closes the queues;
 //! a thread that finds shutdown started after it buffered an event queues its buffer itself,
@@ -48,8 +52,7 @@ const BLOCK_TEXT: usize = 128 * 1024;
 const BLOCK_MARGIN: usize = 8 * 1024;
 
 /// How far a drain renders ahead of sealing, in batches of `max_batch_size` (see
-/// [`InFlight::wait_for_sealing`](crate::inflight::InFlight::wait_for_sealing)): a rendered
-/// event holds about twice what it held captured, so a burst waits captured.
+/// [`InFlight::wait_for_sealing`](crate::inflight::InFlight::wait_for_sealing)).
 const AHEAD_BATCHES: usize = 4;
 
 /// The longest a drain waits for sealing before each block (then it renders anyway).

@@ -67,6 +67,8 @@ mod hub;
 mod inflight;
 #[cfg(any(feature = "log", feature = "tracing"))]
 mod ingest;
+#[cfg(all(test, feature = "tracing"))]
+mod ingest_tests;
 pub mod limits;
 mod queue;
 mod record;

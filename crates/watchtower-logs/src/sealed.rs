@@ -19,9 +19,7 @@ use std::sync::Arc;
 use crate::batch::Batch;
 use crate::encode::PutBody;
 use crate::record::QueuedEvent;
-
-/// The spool mark of an event that is not in the spool.
-const NO_MARK: u64 = u64::MAX;
+use crate::spool::NO_MARK;
 
 /// An encoded batch, its events freed.
 #[derive(Debug)]

@@ -7,7 +7,9 @@
 //! (so that a stream keeps its logging order for equal timestamps), whose requests take
 //! permits from the adaptive limiter (`concurrency.rs`: at most `max_concurrent_requests` in
 //! flight, fewer and paced when the service pushes back); each batch is tracked in flight
-//! until all its events are settled, which is what flush and shutdown wait for.
+//! until all its events are settled, which is what flush and shutdown wait for. While a flush
+//! or a shutdown waits for the front ends' buffers to be drained, full batches keep being
+//! dispatched, so that a burst is sealed as it is rendered.
 //!
 //! A panic is never a silent loss: a delivery task that panics has its batch counted as
 //! [`DropReason::WorkerFailed`](crate::DropReason::WorkerFailed); a worker that panics becomes
@@ -134,14 +136,9 @@ pub(crate) fn spawn(
 struct Worker {
     shared: Arc<Shared>,
     delivery: Arc<Delivery>,
-    /// Per stream: the stream's last dispatched batch.
-    stream_tails: HashMap<Arc<str>, Tail>,
-}
-
-/// A stream's last dispatched batch, as the next one waits on it.
-struct Tail {
-    /// Completes when that batch is settled.
-    settled: oneshot::Receiver<()>,
+    /// Per stream: completes when the stream's last dispatched batch is settled (the next one
+    /// waits on it).
+    stream_tails: HashMap<Arc<str>, oneshot::Receiver<()>>,
 }
 
 /// The worker loop.
@@ -248,19 +245,11 @@ impl Worker {
             .inflight
             .register(batch.events.len(), batch.held(), copies);
         // Streams whose last batch is settled need no entry.
-        self.stream_tails.retain(|_, tail| {
-            matches!(
-                tail.settled.try_recv(),
-                Err(oneshot::error::TryRecvError::Empty)
-            )
+        self.stream_tails.retain(|_, settled| {
+            matches!(settled.try_recv(), Err(oneshot::error::TryRecvError::Empty))
         });
         let (settled, settled_rx) = oneshot::channel::<()>();
-        let previous = self.stream_tails.insert(
-            batch.stream.clone(),
-            Tail {
-                settled: settled_rx,
-            },
-        );
+        let previous = self.stream_tails.insert(batch.stream.clone(), settled_rx);
         let delivery = self.delivery.clone();
         let task = tokio::spawn(async move {
             let _settled = settled;
@@ -269,7 +258,7 @@ impl Worker {
             // previous request is in flight.
             let batch = delivery.seal(id, batch);
             if let Some(previous) = previous {
-                let _ = previous.settled.await;
+                let _ = previous.await;
             }
             // Each attempt then waits for the limiter (`concurrency.rs`).
             delivery.deliver(id, batch).await;

@@ -1,7 +1,7 @@
 //! An event captured on the logging thread, waiting for the worker to render it: where its
 //! strings are in its block's text, its level, and the rendering into a [`Record`].
 
-use std::num::NonZeroU32;
+use std::cell::Cell;
 
 use super::render::{render, EventParts};
 use super::{Fields, Format};
@@ -73,6 +73,9 @@ impl Span {
     }
 }
 
+/// What stands for "no line" in a [`PendingEvent`] (no source file has that many).
+const NO_LINE: u32 = u32::MAX;
+
 /// Which repeated string [`Span::push_repeated`] remembers.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Repeated {
@@ -82,7 +85,7 @@ pub(crate) enum Repeated {
 
 thread_local! {
     /// Where this thread last put its target and file name, per [`Repeated`] slot.
-    static RECENT: std::cell::Cell<[Span; 2]> = const { std::cell::Cell::new([Span::ABSENT; 2]) };
+    static RECENT: Cell<[Span; 2]> = const { Cell::new([Span::ABSENT; 2]) };
 }
 
 /// An event level, as rendered.
@@ -120,7 +123,8 @@ pub(crate) struct PendingEvent {
     spans: Span,
     /// The source file, [`Span::ABSENT`] for none.
     file: Span,
-    line: Option<NonZeroU32>,
+    /// The source line, [`NO_LINE`] for none.
+    line: u32,
     level: LevelName,
     format: Format,
     /// What most events lack.
@@ -148,7 +152,7 @@ impl PendingEvent {
             message,
             spans: Span::ABSENT,
             file: Span::ABSENT,
-            line: None,
+            line: NO_LINE,
             level,
             format,
             extra: None,
@@ -176,11 +180,11 @@ impl PendingEvent {
         self
     }
 
-    /// The source file and line to show (line 0 shows none).
+    /// The source file and line to show.
     #[inline]
     pub(crate) fn with_location(mut self, file: Option<Span>, line: Option<u32>) -> Self {
         self.file = file.unwrap_or(Span::ABSENT);
-        self.line = line.and_then(NonZeroU32::new);
+        self.line = line.unwrap_or(NO_LINE);
         self
     }
 
@@ -208,7 +212,7 @@ impl PendingEvent {
             message: self.message.get(text),
             fields: extra.map_or(&no_fields, |e| &e.fields),
             file: self.file.present().map(|f| f.get(text)),
-            line: self.line.map(NonZeroU32::get),
+            line: (self.line != NO_LINE).then_some(self.line),
         };
         let spans = self.spans.present().map(|s| s.get(text));
         let mut record = Record::new(render(self.format, &parts, spans))
