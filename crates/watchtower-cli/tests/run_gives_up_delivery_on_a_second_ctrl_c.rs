@@ -44,10 +44,16 @@ fn a_second_ctrl_c_exits_at_once_with_the_count_left_undelivered() {
             if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
+            // And with SIGINT and SIGQUIT as an interactive shell leaves them. A test run
+            // started in the background of a script (`.ci/run &`) has them ignored, every
+            // process it starts inherits that, and the command would outlive Ctrl-C.
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGQUIT, libc::SIG_DFL);
             Ok(())
         });
     }
     let mut child = cmd.spawn().expect("spawn watchtower on a terminal");
+    let _group = KillGroupOnDrop(child.id());
     let mut screen = Lines::new(controller.try_clone().unwrap());
     screen.expect("the command's output", |l| l.trim_end() == "ready");
 
@@ -80,4 +86,17 @@ fn a_second_ctrl_c_exits_at_once_with_the_count_left_undelivered() {
         "{last}"
     );
     proxy.release();
+}
+
+/// Kills watchtower's whole process group (it leads its own session; the command is in it)
+/// when the test ends, so that a failing run leaves no process behind.
+struct KillGroupOnDrop(u32);
+
+impl Drop for KillGroupOnDrop {
+    fn drop(&mut self) {
+        // SAFETY: plain kill(2) of the group the test created; nothing else is in it.
+        unsafe {
+            libc::kill(-(self.0 as libc::pid_t), libc::SIGKILL);
+        }
+    }
 }
