@@ -28,10 +28,6 @@ struct InFlightState {
     /// Per batch id: events not settled yet, and the memory they and the batch's request copies
     /// hold (counted against the queue bound).
     active: BTreeMap<u64, Active>,
-    /// Batches registered and not sealed yet.
-    unsealed: usize,
-    /// Memory counted for the sealed batches' events and copies.
-    sealed_bytes: usize,
     /// The most unsealed bytes a drain went on with (see `ingest_tests.rs`).
     #[cfg(test)]
     most_unsealed: usize,
@@ -46,17 +42,20 @@ struct Active {
 }
 
 impl InFlightState {
-    /// Forgets batch `id`, keeping the sealing figures right.
-    fn remove(&mut self, id: u64) -> Option<Active> {
-        let active = self.active.remove(&id)?;
-        if active.sealed {
-            self.sealed_bytes = self
-                .sealed_bytes
-                .saturating_sub(active.held + active.copies);
-        } else {
-            self.unsealed = self.unsealed.saturating_sub(1);
-        }
-        Some(active)
+    /// Whether a batch awaits sealing, and the memory counted for the sealed ones (their
+    /// events and request copies). Derived on each look: a drain looks once per block of
+    /// events, and a few hundred batches in flight cost less than keeping running sums right
+    /// through every way a batch settles or leaves.
+    fn sealing(&self) -> (bool, usize) {
+        self.active
+            .values()
+            .fold((false, 0), |(unsealed, bytes), a| {
+                if a.sealed {
+                    (unsealed, bytes + a.held + a.copies)
+                } else {
+                    (true, bytes)
+                }
+            })
     }
 }
 
@@ -70,7 +69,6 @@ impl InFlight {
         let mut s = self.lock();
         let id = s.next_id;
         s.next_id += 1;
-        s.unsealed += 1;
         s.active.insert(
             id,
             Active {
@@ -86,11 +84,8 @@ impl InFlight {
     /// Batch `id` is sealed: its events are no longer held rendered.
     pub(crate) fn mark_sealed(&self, id: u64) {
         let mut s = self.lock();
-        if let Some(active) = s.active.get_mut(&id).filter(|a| !a.sealed) {
+        if let Some(active) = s.active.get_mut(&id) {
             active.sealed = true;
-            let bytes = active.held + active.copies;
-            s.unsealed = s.unsealed.saturating_sub(1);
-            s.sealed_bytes += bytes;
         }
         drop(s);
         self.sealed.notify_all();
@@ -108,7 +103,11 @@ impl InFlight {
     ) {
         let until = Instant::now() + max_wait;
         let mut s = self.lock();
-        while s.unsealed > 0 && queued().saturating_sub(s.sealed_bytes) > limit {
+        loop {
+            let (unsealed, sealed_bytes) = s.sealing();
+            if !unsealed || queued().saturating_sub(sealed_bytes) <= limit {
+                break;
+            }
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -120,7 +119,7 @@ impl InFlight {
         }
         #[cfg(test)]
         {
-            let now = queued().saturating_sub(s.sealed_bytes);
+            let now = queued().saturating_sub(s.sealing().1);
             s.most_unsealed = s.most_unsealed.max(now);
         }
     }
@@ -134,7 +133,7 @@ impl InFlight {
     /// Forgets batch `id`; returns the events it still held and the memory they and its
     /// request copies held.
     pub(crate) fn abandon(&self, id: u64) -> Option<(usize, usize)> {
-        let taken = self.lock().remove(id);
+        let taken = self.lock().active.remove(&id);
         self.changed.notify_waiters();
         self.sealed.notify_all();
         taken.map(|a| (a.events, a.held + a.copies))
@@ -149,15 +148,10 @@ impl InFlight {
         entry.events = entry.events.saturating_sub(events);
         entry.held = entry.held.saturating_sub(held);
         if entry.events > 0 {
-            if entry.sealed {
-                s.sealed_bytes = s.sealed_bytes.saturating_sub(held);
-            }
             return Some(held);
         }
-        // What is left of it (its copies, and what the settled part held) goes now.
-        let sealed_part = if entry.sealed { held } else { 0 };
-        s.sealed_bytes = s.sealed_bytes.saturating_sub(sealed_part);
-        let copies = s.remove(id).map_or(0, |a| a.copies);
+        let copies = entry.copies;
+        s.active.remove(&id);
         drop(s);
         self.changed.notify_waiters();
         self.sealed.notify_all();
@@ -191,8 +185,6 @@ impl InFlight {
     pub(crate) fn take_all(&self) -> (usize, usize) {
         let mut s = self.lock();
         let taken = std::mem::take(&mut s.active);
-        s.unsealed = 0;
-        s.sealed_bytes = 0;
         drop(s);
         self.changed.notify_waiters();
         self.sealed.notify_all();
@@ -213,28 +205,25 @@ mod tests {
         let f = InFlight::default();
         let a = f.register(10, 1000, 500);
         let b = f.register(4, 400, 200);
-        let figures = |f: &InFlight| {
-            let s = f.lock();
-            (s.unsealed, s.sealed_bytes)
-        };
-        assert_eq!(figures(&f), (2, 0));
+        let figures = |f: &InFlight| f.lock().sealing();
+        assert_eq!(figures(&f), (true, 0));
         f.mark_sealed(a);
         f.mark_sealed(a); // twice counts once
-        assert_eq!(figures(&f), (1, 1500));
+        assert_eq!(figures(&f), (true, 1500));
         // Part of a sealed batch settles, then the rest with its copies.
         assert_eq!(f.settle(a, 6, 600), Some(600));
-        assert_eq!(figures(&f), (1, 900));
+        assert_eq!(figures(&f), (true, 900));
         assert_eq!(f.settle(a, 4, 400), Some(900));
-        assert_eq!(figures(&f), (1, 0));
+        assert_eq!(figures(&f), (true, 0));
         // An unsealed batch abandoned.
         assert_eq!(f.abandon(b), Some((4, 600)));
-        assert_eq!(figures(&f), (0, 0));
+        assert_eq!(figures(&f), (false, 0));
         // Shutdown takes whatever is left.
         let c = f.register(1, 100, 0);
         f.register(1, 100, 0);
         f.mark_sealed(c);
         assert_eq!(f.take_all(), (2, 200));
-        assert_eq!(figures(&f), (0, 0));
+        assert_eq!(figures(&f), (false, 0));
     }
 
     #[test]
@@ -257,7 +246,7 @@ mod tests {
         f.wait_for_sealing(|| 1000, 10, long);
         assert!(started.elapsed() < long);
         sealer.join().unwrap();
-        assert_eq!(f.lock().unsealed, 0);
+        assert!(!f.lock().sealing().0, "sealed");
         // With a batch that is never sealed: waits as long as asked, and no longer.
         // (The first batch, sealed, counts 1,000 of the 5,000 queued bytes.)
         f.register(10, 1000, 0);

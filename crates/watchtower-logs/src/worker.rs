@@ -178,7 +178,7 @@ async fn run(
                     }
                     force = true;
                     flush = Some((timeout, reply));
-                    drainer.drain_all(&shared, || worker.dispatch_full()).await;
+                    drainer.drain_all(&shared, || worker.dispatch_due()).await;
                 }
                 Some(Control::SetupGroup { reply }) => {
                     let delivery = worker.delivery.clone();
@@ -224,9 +224,9 @@ async fn run(
 }
 
 impl Worker {
-    /// Dispatches the batches that are due or full now (while a flush or a shutdown drains
+    /// Dispatches the batches that are full or due now (while a flush or a shutdown drains
     /// the front ends' buffers).
-    fn dispatch_full(&mut self) {
+    fn dispatch_due(&mut self) {
         let interval = self.shared.config.send_interval;
         let (batches, _) = self.shared.queues.take_due(Instant::now(), interval, false);
         for batch in batches {
@@ -290,7 +290,7 @@ async fn shut_down(
     // look (a late one is counted as logged after shutdown, never as a timeout).
     let mut closed = false;
     loop {
-        drainer.drain_all(&shared, || worker.dispatch_full()).await;
+        drainer.drain_all(&shared, || worker.dispatch_due()).await;
         let (batches, _) = shared.queues.take_due(Instant::now(), Duration::ZERO, true);
         let sent_any = !batches.is_empty();
         for batch in batches {
