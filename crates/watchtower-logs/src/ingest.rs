@@ -20,7 +20,8 @@
 //! ones a drain is still rendering.)
 //!
 //! A drain renders only as fast as batches are sealed ([`AHEAD_BATCHES`]): a rendered event
-//! holds about twice what it held captured, so a burst waits in its captured form. (A drain
+//! holds about three times what it held captured (its message's text and a few packed bytes,
+//! see [`crate::captured`]), so a burst waits in its captured form. (A drain
 //! waiting so keeps its room reserved, which makes the window above a little longer.)
 //!
 //! Shutdown: the worker drains the buffers until nothing more arrives, then closes the queues;
@@ -33,6 +34,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::admit::Accept;
+use crate::captured::{Block, BLOCK_TEXT};
 use crate::config::{Config, OverflowPolicy};
 use crate::front::{PendingEvent, Span};
 use crate::hub::{Shared, RUNNING};
@@ -44,13 +46,6 @@ const EVENT_ESTIMATE: usize = 26 + 96;
 /// The largest reservation a thread takes at once.
 const MAX_CHUNK: usize = 256 * 1024;
 
-/// A block of a buffer holds this many events, or about this much text: a buffer grows by
-/// blocks, never by copying what it holds.
-const BLOCK_EVENTS: usize = 1024;
-const BLOCK_TEXT: usize = 128 * 1024;
-/// Room left for one more event's text before a block counts as full.
-const BLOCK_MARGIN: usize = 8 * 1024;
-
 /// How far a drain renders ahead of sealing, in batches of `max_batch_size` (see
 /// [`InFlight::wait_for_sealing`](crate::inflight::InFlight::wait_for_sealing)).
 const AHEAD_BATCHES: usize = 4;
@@ -59,7 +54,7 @@ const AHEAD_BATCHES: usize = 4;
 const MAX_PACE_WAIT: Duration = Duration::from_millis(100);
 
 /// Emptied blocks a buffer keeps for reuse (their memory is warm; fresh memory page-faults):
-/// about 350 KiB per logging thread, outside the queue bound (a fixed cost per thread).
+/// about 300 KiB per logging thread, outside the queue bound (a fixed cost per thread).
 const MAX_SPARE_BLOCKS: usize = 2;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
@@ -67,31 +62,6 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 thread_local! {
     /// This thread's buffers, one per running shipper it has logged to.
     static BUFFERS: RefCell<Vec<Arc<ThreadBuffer>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Captured events and the text their messages, fields and names point into.
-#[derive(Debug)]
-struct Block {
-    text: String,
-    events: Vec<PendingEvent>,
-    /// Room its events use of the thread's reservation.
-    used: usize,
-}
-
-impl Block {
-    fn new() -> Self {
-        Block {
-            text: String::with_capacity(BLOCK_TEXT),
-            events: Vec::with_capacity(BLOCK_EVENTS),
-            used: 0,
-        }
-    }
-
-    /// Full once the next event might not fit: a `String` that grows doubles its allocation
-    /// (and copies what it holds), which would leave half of every block unused.
-    fn is_full(&self) -> bool {
-        self.events.len() >= BLOCK_EVENTS || self.text.len() + BLOCK_MARGIN > BLOCK_TEXT
-    }
 }
 
 /// Renders and queues every event of `blocks`, in order, giving back the room `reserved` for
@@ -120,17 +90,17 @@ fn log_all(
         let room = block.used.min(reserved);
         shared.queues.unreserve(room);
         reserved -= room;
-        for event in &block.events {
+        let text = &block.text;
+        block.events.drain(|event| {
             let logged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                event.log(&block.text, shared, accept)
+                event.log(text, shared, accept)
             }));
             if let Err(panic) = logged {
                 shared.event_failed(&crate::hub::panic_text(panic.as_ref()));
             }
-        }
+        });
         if spare.len() < MAX_SPARE_BLOCKS && block.text.capacity() <= BLOCK_TEXT {
             block.text.clear();
-            block.events.clear();
             block.used = 0;
             spare.push(block);
         }

@@ -45,6 +45,8 @@ mod admit;
 mod aws;
 mod batch;
 mod call_error;
+#[cfg(any(feature = "log", feature = "tracing"))]
+mod captured;
 mod concurrency;
 pub mod config;
 mod deadline;

@@ -4,9 +4,11 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 
+mod packed;
 mod pending;
 mod render;
 
+pub(crate) use packed::PackedEvents;
 pub(crate) use pending::{LevelName, PendingEvent, Repeated, Span};
 pub(crate) use render::*;
 

@@ -298,6 +298,7 @@ mod tests {
 
     /// The queue counts a message's capacity: rendering leaves little slack, with a file and
     /// line and with a message whose escapes outgrow the estimate.
+    #[cfg(feature = "tracing")]
     #[test]
     fn rendered_messages_hold_little_slack() {
         let f = Fields::default();

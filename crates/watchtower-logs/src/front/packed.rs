@@ -1,0 +1,388 @@
+//! The form captured events wait in: a few bytes of varints per event, next to the text of the
+//! block that holds their strings.
+//!
+//! A burst that outruns shipping waits captured, so what an event holds then is most of a
+//! burst's memory. A [`PendingEvent`] is 56 bytes; packed, a typical one is 5 to 8: its
+//! flags, its time as the difference from the previous event's, where its message is (from
+//! the end of the previous message: usually right there), and its target and file only when
+//! they differ from the previous event's. Its message's text (in the block) is the rest.
+
+use super::pending::{PendingEvent, PendingExtra, Span};
+use super::{Format, LevelName};
+
+const LEVEL: u16 = 0b111;
+const PLAIN: u16 = 1 << 3;
+const EXTRA: u16 = 1 << 4;
+const SPANS: u16 = 1 << 5;
+const LINE: u16 = 1 << 6;
+const NEW_TARGET: u16 = 1 << 7;
+const NEW_FILE: u16 = 1 << 8;
+
+/// What the next event is written against: the previous event's time, target and file, and
+/// where its message ended.
+#[derive(Debug, Clone, Copy)]
+struct Previous {
+    time_ms: i64,
+    target: Span,
+    file: Span,
+    message_end: u32,
+}
+
+impl Default for Previous {
+    fn default() -> Self {
+        Previous {
+            time_ms: 0,
+            target: Span::ABSENT,
+            file: Span::ABSENT,
+            message_end: 0,
+        }
+    }
+}
+
+/// Captured events of one block, packed, oldest first.
+#[derive(Debug)]
+pub(crate) struct PackedEvents {
+    bytes: Vec<u8>,
+    /// The boxed extras of the events that have one, in order (moved in and out as they
+    /// are, never reallocated).
+    #[allow(clippy::vec_box)]
+    extras: Vec<Box<PendingExtra>>,
+    count: usize,
+    previous: Previous,
+}
+
+impl PackedEvents {
+    /// Room for about `events` typical events.
+    pub(crate) fn with_capacity(events: usize) -> Self {
+        PackedEvents {
+            bytes: Vec::with_capacity(events * 8),
+            extras: Vec::new(),
+            count: 0,
+            previous: Previous::default(),
+        }
+    }
+
+    /// How many events it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Forgets every event, keeping the memory.
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.extras.clear();
+        self.count = 0;
+        self.previous = Previous::default();
+    }
+
+    /// Appends `event` (its strings in the block's text).
+    pub(crate) fn push(&mut self, event: PendingEvent) {
+        let previous = &mut self.previous;
+        let out = &mut self.bytes;
+        let mut flags = level_bits(event.level) as u16;
+        if event.format == Format::Plain {
+            flags |= PLAIN;
+        }
+        let extra = event.extra;
+        flags |= if extra.is_some() { EXTRA } else { 0 };
+        let spans = event.spans.present();
+        flags |= if spans.is_some() { SPANS } else { 0 };
+        flags |= if event.line != super::pending::NO_LINE {
+            LINE
+        } else {
+            0
+        };
+        let new_target = event.target != previous.target;
+        flags |= if new_target { NEW_TARGET } else { 0 };
+        let new_file = event.file != previous.file;
+        flags |= if new_file { NEW_FILE } else { 0 };
+        out.extend_from_slice(&flags.to_le_bytes());
+        put_signed(out, event.time_ms.wrapping_sub(previous.time_ms));
+        let base = previous.message_end;
+        put_span(out, event.message, base);
+        if let Some(spans) = spans {
+            put_span(out, spans, base);
+        }
+        if new_target {
+            put_span(out, event.target, base);
+        }
+        if new_file {
+            put_span(out, event.file, base);
+        }
+        if flags & LINE != 0 {
+            put_varint(out, u64::from(event.line));
+        }
+        if let Some(extra) = extra {
+            self.extras.push(extra);
+        }
+        *previous = Previous {
+            time_ms: event.time_ms,
+            target: event.target,
+            file: event.file,
+            message_end: event.message.end,
+        };
+        self.count += 1;
+    }
+
+    /// Takes the events out, oldest first, leaving it empty.
+    pub(crate) fn drain(&mut self, mut each: impl FnMut(PendingEvent)) {
+        let mut extras = std::mem::take(&mut self.extras).into_iter();
+        let mut previous = Previous::default();
+        let mut at = 0;
+        let bytes = &self.bytes;
+        for _ in 0..self.count {
+            let flags = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+            at += 2;
+            let time_ms = previous.time_ms.wrapping_add(get_signed(bytes, &mut at));
+            let base = previous.message_end;
+            let message = get_span(bytes, &mut at, base);
+            let spans = if flags & SPANS != 0 {
+                get_span(bytes, &mut at, base)
+            } else {
+                Span::ABSENT
+            };
+            let target = if flags & NEW_TARGET != 0 {
+                get_span(bytes, &mut at, base)
+            } else {
+                previous.target
+            };
+            let file = if flags & NEW_FILE != 0 {
+                get_span(bytes, &mut at, base)
+            } else {
+                previous.file
+            };
+            let line = if flags & LINE != 0 {
+                u32::try_from(get_varint(bytes, &mut at)).unwrap_or(super::pending::NO_LINE)
+            } else {
+                super::pending::NO_LINE
+            };
+            let extra = if flags & EXTRA != 0 {
+                extras.next()
+            } else {
+                None
+            };
+            previous = Previous {
+                time_ms,
+                target,
+                file,
+                message_end: message.end,
+            };
+            each(PendingEvent {
+                time_ms,
+                target,
+                message,
+                spans,
+                file,
+                line,
+                level: level_from_bits(flags & LEVEL),
+                format: if flags & PLAIN != 0 {
+                    Format::Plain
+                } else {
+                    Format::Json
+                },
+                extra,
+            });
+        }
+        self.clear();
+    }
+}
+
+fn level_bits(level: LevelName) -> u8 {
+    match level {
+        LevelName::Error => 0,
+        LevelName::Warn => 1,
+        LevelName::Info => 2,
+        LevelName::Debug => 3,
+        LevelName::Trace => 4,
+    }
+}
+
+fn level_from_bits(bits: u16) -> LevelName {
+    match bits {
+        0 => LevelName::Error,
+        1 => LevelName::Warn,
+        2 => LevelName::Info,
+        3 => LevelName::Debug,
+        _ => LevelName::Trace,
+    }
+}
+
+/// A span as its start relative to `base` and its length plus one (0: absent).
+fn put_span(out: &mut Vec<u8>, span: Span, base: u32) {
+    match span.present() {
+        Some(span) => {
+            put_signed(out, i64::from(span.start) - i64::from(base));
+            put_varint(out, u64::from(span.end - span.start) + 1);
+        }
+        None => {
+            put_signed(out, 0);
+            put_varint(out, 0);
+        }
+    }
+}
+
+fn get_span(bytes: &[u8], at: &mut usize, base: u32) -> Span {
+    let start = i64::from(base) + get_signed(bytes, at);
+    match get_varint(bytes, at) {
+        0 => Span::ABSENT,
+        len => {
+            let start = u32::try_from(start).unwrap_or(u32::MAX);
+            let len = u32::try_from(len - 1).unwrap_or(u32::MAX);
+            Span {
+                start,
+                end: start.saturating_add(len),
+            }
+        }
+    }
+}
+
+/// LEB128.
+#[inline]
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn get_varint(bytes: &[u8], at: &mut usize) -> u64 {
+    let mut value = 0u64;
+    let mut shift = 0;
+    loop {
+        let byte = bytes[*at];
+        *at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 || shift >= 63 {
+            return value;
+        }
+        shift += 7;
+    }
+}
+
+/// Zigzag, then LEB128: small differences of either sign take one byte.
+#[inline]
+fn put_signed(out: &mut Vec<u8>, value: i64) {
+    put_varint(out, ((value << 1) ^ (value >> 63)) as u64);
+}
+
+fn get_signed(bytes: &[u8], at: &mut usize) -> i64 {
+    let raw = get_varint(bytes, at);
+    (raw >> 1) as i64 ^ -((raw & 1) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::front::{FieldValue, Fields};
+
+    fn span(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+
+    fn describe(e: &PendingEvent) -> String {
+        format!(
+            "{} {:?} {:?} {:?} {:?} {:?} {} {:?} {:?} {:?}",
+            e.time_ms,
+            e.target,
+            e.message,
+            e.spans,
+            e.file,
+            e.line,
+            e.level.as_str(),
+            e.format,
+            e.extra.as_ref().map(|x| x.fields.clone()),
+            e.extra.as_ref().and_then(|x| x.thread_name),
+        )
+    }
+
+    #[test]
+    fn events_come_back_as_they_went_in() {
+        let mut fields = Fields::default();
+        fields.insert("rows".into(), FieldValue::U64(3));
+        let mut with_thread =
+            PendingEvent::new(-5, Format::Json, LevelName::Warn, span(0, 3), span(3, 3));
+        with_thread.set_thread_name(span(9, 12));
+        let events = vec![
+            PendingEvent::new(
+                1_700_000_000_123,
+                Format::Json,
+                LevelName::Info,
+                span(0, 10),
+                span(10, 20),
+            )
+            .with_location(Some(span(20, 29)), Some(12)),
+            // Same target and file, earlier time, fields and spans.
+            PendingEvent::new(
+                1_700_000_000_100,
+                Format::Plain,
+                LevelName::Trace,
+                span(0, 10),
+                span(29, 40),
+            )
+            .with_location(Some(span(20, 29)), Some(0))
+            .with_fields(fields),
+            // A target before the previous message, no file or line, an empty message.
+            with_thread,
+            PendingEvent::new(
+                i64::MAX,
+                Format::Json,
+                LevelName::Error,
+                span(0, 3),
+                span(7, 70_000),
+            )
+            .with_location(None, Some(u32::MAX - 1)),
+        ];
+        #[cfg(feature = "tracing")]
+        let events = {
+            let mut events = events;
+            let last = events.pop().unwrap().with_spans(Some(span(100, 120)));
+            events.push(last);
+            events
+        };
+        let expected: Vec<String> = events.iter().map(describe).collect();
+        let mut packed = PackedEvents::with_capacity(4);
+        for event in events {
+            packed.push(event);
+        }
+        assert_eq!(packed.len(), 4);
+        let mut got = Vec::new();
+        packed.drain(|e| got.push(describe(&e)));
+        assert_eq!(got, expected);
+        assert_eq!(packed.len(), 0);
+        // Emptied, it starts afresh.
+        packed.push(PendingEvent::new(
+            7,
+            Format::Json,
+            LevelName::Debug,
+            span(0, 1),
+            span(1, 2),
+        ));
+        let mut again = Vec::new();
+        packed.drain(|e| again.push(describe(&e)));
+        assert_eq!(again.len(), 1);
+        assert!(again[0].starts_with("7 "), "{again:?}");
+    }
+
+    #[test]
+    fn a_typical_event_packs_into_a_few_bytes() {
+        // A burst: same target and file, times a millisecond apart at most, messages one
+        // after the other.
+        let mut packed = PackedEvents::with_capacity(1024);
+        for i in 0..1024u32 {
+            let message = span(100 + i * 64, 100 + (i + 1) * 64);
+            packed.push(
+                PendingEvent::new(
+                    1_700_000_000_000 + i64::from(i / 100),
+                    Format::Json,
+                    LevelName::Info,
+                    span(0, 10),
+                    message,
+                )
+                .with_location(Some(span(10, 30)), Some(212)),
+            );
+        }
+        let per_event = packed.bytes.len() as f64 / 1024.0;
+        assert!(per_event <= 8.0, "{per_event} bytes per event");
+    }
+}
