@@ -199,25 +199,28 @@ impl PendingEvent {
         self.extra().thread_name = Some(name);
     }
 
+    /// What [`render`] takes, with the strings in `text` (`no_fields` when it has none).
+    fn parts<'a>(&'a self, text: &'a str, no_fields: &'a Fields) -> EventParts<'a> {
+        EventParts {
+            time_ms: self.time_ms,
+            level: self.level.as_str(),
+            target: self.target.get(text),
+            message: self.message.get(text),
+            fields: self.extra.as_deref().map_or(no_fields, |e| &e.fields),
+            file: self.file.present().map(|f| f.get(text)),
+            line: (self.line != NO_LINE).then_some(self.line),
+        }
+    }
+
     /// Renders the event (its strings are in `text`) and queues it through `shared`.
     pub(crate) fn log(&self, text: &str, shared: &Shared, accept: Accept) {
         let no_fields = Fields::default();
-        let extra = self.extra.as_deref();
-        let target = self.target.get(text);
-        let parts = EventParts {
-            time_ms: self.time_ms,
-            level: self.level.as_str(),
-            target,
-            message: self.message.get(text),
-            fields: extra.map_or(&no_fields, |e| &e.fields),
-            file: self.file.present().map(|f| f.get(text)),
-            line: (self.line != NO_LINE).then_some(self.line),
-        };
+        let parts = self.parts(text, &no_fields);
         let spans = self.spans.present().map(|s| s.get(text));
         let mut record = Record::new(render(self.format, &parts, spans))
-            .logger_name(target)
+            .logger_name(parts.target)
             .timestamp_millis(self.time_ms);
-        if let Some(name) = extra.and_then(|e| e.thread_name) {
+        if let Some(name) = self.extra.as_deref().and_then(|e| e.thread_name) {
             record = record.thread_name(name.get(text));
         }
         shared.log(None, record, accept);
@@ -248,6 +251,26 @@ mod tests {
         let there = Span::push_repeated(&mut block, "my_app::http", Repeated::Target);
         assert_eq!(there.get(&block), "my_app::http");
         assert_eq!(block.len(), 22);
+    }
+
+    #[test]
+    fn line_zero_is_a_line_and_absent_is_none() {
+        let text = "targetsrc/a.rs";
+        let no_fields = Fields::default();
+        let event = |line| {
+            let target = Span { start: 0, end: 6 };
+            let message = Span { start: 6, end: 6 };
+            PendingEvent::new(0, Format::Json, LevelName::Info, target, message)
+                .with_location(Some(Span { start: 6, end: 14 }), line)
+        };
+        let zero = event(Some(0));
+        let parts = zero.parts(text, &no_fields);
+        assert_eq!((parts.file, parts.line), (Some("src/a.rs"), Some(0)));
+        assert!(render(Format::Json, &parts, None).contains(r#""line":0"#));
+        let none = event(None);
+        let parts = none.parts(text, &no_fields);
+        assert_eq!(parts.line, None);
+        assert!(!render(Format::Json, &parts, None).contains(r#""line""#));
     }
 
     #[test]
