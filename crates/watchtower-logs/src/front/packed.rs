@@ -67,22 +67,16 @@ impl PackedEvents {
         self.count
     }
 
-    /// Forgets every event, keeping the memory.
-    pub(crate) fn clear(&mut self) {
-        self.bytes.clear();
-        self.extras.clear();
-        self.count = 0;
-        self.previous = Previous::default();
-    }
-
     /// Appends `event` (its strings in the block's text).
     pub(crate) fn push(&mut self, event: PendingEvent) {
         let previous = &mut self.previous;
         let out = &mut self.bytes;
         let mut flags = level_bits(event.level) as u16;
-        if event.format == Format::Plain {
-            flags |= PLAIN;
-        }
+        // Exhaustive: a new format must get its own bits here.
+        flags |= match event.format {
+            Format::Json => 0,
+            Format::Plain => PLAIN,
+        };
         let extra = event.extra;
         flags |= if extra.is_some() { EXTRA } else { 0 };
         let spans = event.spans.present();
@@ -124,13 +118,18 @@ impl PackedEvents {
         self.count += 1;
     }
 
-    /// Takes the events out, oldest first, leaving it empty.
+    /// Takes the events out, oldest first, leaving it empty (its memory kept). It is empty
+    /// from the start: should `each` panic, what is left is forgotten, never decoded again
+    /// without its extras.
     pub(crate) fn drain(&mut self, mut each: impl FnMut(PendingEvent)) {
-        let mut extras = std::mem::take(&mut self.extras).into_iter();
+        let count = std::mem::take(&mut self.count);
+        self.previous = Previous::default();
+        let mut extras = self.extras.drain(..);
         let mut previous = Previous::default();
         let mut at = 0;
-        let bytes = &self.bytes;
-        for _ in 0..self.count {
+        let mut owned = std::mem::take(&mut self.bytes);
+        let bytes: &[u8] = &owned;
+        for _ in 0..count {
             let flags = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
             at += 2;
             let time_ms = previous.time_ms.wrapping_add(get_signed(bytes, &mut at));
@@ -183,7 +182,9 @@ impl PackedEvents {
                 extra,
             });
         }
-        self.clear();
+        drop(extras);
+        owned.clear();
+        self.bytes = owned;
     }
 }
 
@@ -272,117 +273,5 @@ fn get_signed(bytes: &[u8], at: &mut usize) -> i64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::front::{FieldValue, Fields};
-
-    fn span(start: u32, end: u32) -> Span {
-        Span { start, end }
-    }
-
-    fn describe(e: &PendingEvent) -> String {
-        format!(
-            "{} {:?} {:?} {:?} {:?} {:?} {} {:?} {:?} {:?}",
-            e.time_ms,
-            e.target,
-            e.message,
-            e.spans,
-            e.file,
-            e.line,
-            e.level.as_str(),
-            e.format,
-            e.extra.as_ref().map(|x| x.fields.clone()),
-            e.extra.as_ref().and_then(|x| x.thread_name),
-        )
-    }
-
-    #[test]
-    fn events_come_back_as_they_went_in() {
-        let mut fields = Fields::default();
-        fields.insert("rows".into(), FieldValue::U64(3));
-        let mut with_thread =
-            PendingEvent::new(-5, Format::Json, LevelName::Warn, span(0, 3), span(3, 3));
-        with_thread.set_thread_name(span(9, 12));
-        let events = vec![
-            PendingEvent::new(
-                1_700_000_000_123,
-                Format::Json,
-                LevelName::Info,
-                span(0, 10),
-                span(10, 20),
-            )
-            .with_location(Some(span(20, 29)), Some(12)),
-            // Same target and file, earlier time, fields and spans.
-            PendingEvent::new(
-                1_700_000_000_100,
-                Format::Plain,
-                LevelName::Trace,
-                span(0, 10),
-                span(29, 40),
-            )
-            .with_location(Some(span(20, 29)), Some(0))
-            .with_fields(fields),
-            // A target before the previous message, no file or line, an empty message.
-            with_thread,
-            PendingEvent::new(
-                i64::MAX,
-                Format::Json,
-                LevelName::Error,
-                span(0, 3),
-                span(7, 70_000),
-            )
-            .with_location(None, Some(u32::MAX - 1)),
-        ];
-        #[cfg(feature = "tracing")]
-        let events = {
-            let mut events = events;
-            let last = events.pop().unwrap().with_spans(Some(span(100, 120)));
-            events.push(last);
-            events
-        };
-        let expected: Vec<String> = events.iter().map(describe).collect();
-        let mut packed = PackedEvents::with_capacity(4);
-        for event in events {
-            packed.push(event);
-        }
-        assert_eq!(packed.len(), 4);
-        let mut got = Vec::new();
-        packed.drain(|e| got.push(describe(&e)));
-        assert_eq!(got, expected);
-        assert_eq!(packed.len(), 0);
-        // Emptied, it starts afresh.
-        packed.push(PendingEvent::new(
-            7,
-            Format::Json,
-            LevelName::Debug,
-            span(0, 1),
-            span(1, 2),
-        ));
-        let mut again = Vec::new();
-        packed.drain(|e| again.push(describe(&e)));
-        assert_eq!(again.len(), 1);
-        assert!(again[0].starts_with("7 "), "{again:?}");
-    }
-
-    #[test]
-    fn a_typical_event_packs_into_a_few_bytes() {
-        // A burst: same target and file, times a millisecond apart at most, messages one
-        // after the other.
-        let mut packed = PackedEvents::with_capacity(1024);
-        for i in 0..1024u32 {
-            let message = span(100 + i * 64, 100 + (i + 1) * 64);
-            packed.push(
-                PendingEvent::new(
-                    1_700_000_000_000 + i64::from(i / 100),
-                    Format::Json,
-                    LevelName::Info,
-                    span(0, 10),
-                    message,
-                )
-                .with_location(Some(span(10, 30)), Some(212)),
-            );
-        }
-        let per_event = packed.bytes.len() as f64 / 1024.0;
-        assert!(per_event <= 8.0, "{per_event} bytes per event");
-    }
-}
+#[path = "packed_tests.rs"]
+mod tests;

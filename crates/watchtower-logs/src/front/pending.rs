@@ -254,6 +254,13 @@ mod tests {
     }
 
     #[test]
+    fn a_captured_event_is_small_while_built() {
+        // Packed in its block (`packed.rs`); this is its size on the stack, which the
+        // packed form's documentation quotes.
+        assert!(std::mem::size_of::<PendingEvent>() <= 56);
+    }
+
+    #[test]
     fn line_zero_is_a_line_and_absent_is_none() {
         let text = "targetsrc/a.rs";
         let no_fields = Fields::default();
