@@ -103,7 +103,17 @@ fn ship_killed_mid_file_then_restarted_with_the_same_spool_delivers_every_line_o
 
     // 2. Restart with the same spool and no input: it delivers what the dead one left.
     let done = run_within(&mut ship(&moto.endpoint(), Some(&spool)), b"", TIMEOUT);
-    assert_eq!(done.code, Some(0), "stderr: {}", done.stderr);
+    // The SIGKILL may land inside the spool writer's write(2): the segment then ends with a
+    // record cut short, which the restart skips, counts (spool_corrupt, exit 3) and names as
+    // such. Nothing else may be lost, and what was delivered stays a prefix (checked below).
+    let torn_tail = done.stderr.contains("its last record was cut short")
+        && done.stderr.contains("1 lost (spool_corrupt 1)");
+    assert!(
+        done.code == Some(0) || (done.code == Some(3) && torn_tail),
+        "exit {:?}, stderr: {}",
+        done.code,
+        done.stderr
+    );
     assert!(
         done.stderr
             .contains("left in the spool by an earlier watchtower"),

@@ -163,7 +163,8 @@ fn hint(reason: DropReason, timed_out: bool) -> &'static str {
         }
         DropReason::SpoolFull => "raise --spool-max-bytes or use --overflow block",
         DropReason::SpoolCorrupt => {
-            "spool files left by an earlier watchtower were damaged (a disk error, or edited)"
+            "spool files left by an earlier watchtower held torn or damaged records (killed \
+             while writing, a disk error, or edited): see the warning above"
         }
         _ => "see the warnings above",
     }

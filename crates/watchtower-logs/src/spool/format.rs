@@ -94,6 +94,9 @@ pub(crate) struct Reader<'a> {
     expected: u32,
     /// Records lost to damage so far (a torn tail counts as one).
     pub(crate) damaged: u64,
+    /// The last of them was cut short by the end of the file: the write that held it was
+    /// interrupted (its process killed while writing, within the crash window), not damaged.
+    pub(crate) torn_tail: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -104,6 +107,7 @@ impl<'a> Reader<'a> {
             pos: start,
             expected: 0,
             damaged: 0,
+            torn_tail: false,
         }
     }
 }
@@ -126,6 +130,7 @@ impl<'a> Iterator for Reader<'a> {
                     Some(found) => found,
                     None => {
                         self.damaged += 1;
+                        self.torn_tail = cut_short(self.bytes, self.pos);
                         self.pos = self.bytes.len();
                         return None;
                     }
@@ -138,6 +143,20 @@ impl<'a> Iterator for Reader<'a> {
         self.expected = record.index.saturating_add(1);
         self.pos = next;
         Some(record)
+    }
+}
+
+/// Whether the record at `pos` is whole but for the end of the file: its head, or the body
+/// its head announces, runs past it.
+fn cut_short(bytes: &[u8], pos: usize) -> bool {
+    match bytes.get(pos..pos + RECORD_HEAD) {
+        None => RECORD_MAGIC
+            .to_le_bytes()
+            .starts_with(&bytes[pos..bytes.len().min(pos + 4)]),
+        Some(head) => {
+            u32_at(head, 0) == RECORD_MAGIC
+                && pos + RECORD_HEAD + u32_at(head, 4) as usize > bytes.len()
+        }
     }
 }
 
@@ -216,9 +235,40 @@ mod tests {
 
     #[test]
     fn a_torn_tail_is_skipped_and_counted() {
-        let (bytes, _) = segment(5);
-        let (indexes, damaged) = read(&bytes[..bytes.len() - 3]);
-        assert_eq!((indexes, damaged), (vec![0, 1, 2, 3], 1));
+        let (bytes, starts) = segment(5);
+        // Cut in the body, in the head, in the magic number.
+        for cut in [bytes.len() - 3, starts[4] + 7, starts[4] + 2] {
+            let (_, start) = decode_header(&bytes).unwrap();
+            let mut reader = Reader::new(&bytes[..cut], start);
+            let indexes: Vec<u32> = reader.by_ref().map(|r| r.index).collect();
+            assert_eq!(
+                (indexes, reader.damaged),
+                (vec![0, 1, 2, 3], 1),
+                "cut at {cut}"
+            );
+            assert!(reader.torn_tail, "cut at {cut} is a torn tail");
+        }
+    }
+
+    #[test]
+    fn damage_at_the_end_is_not_a_torn_tail() {
+        let (mut bytes, _) = segment(5);
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x40;
+        let (_, start) = decode_header(&bytes).unwrap();
+        let mut reader = Reader::new(&bytes, start);
+        assert_eq!(reader.by_ref().count(), 4);
+        assert_eq!(reader.damaged, 1);
+        assert!(
+            !reader.torn_tail,
+            "a whole record that fails its checksum is damage"
+        );
+        // Nor is garbage after the last record.
+        let (mut bytes, _) = segment(5);
+        bytes.extend_from_slice(b"garbage!garbage!");
+        let mut reader = Reader::new(&bytes, start);
+        assert_eq!(reader.by_ref().count(), 5);
+        assert!(!reader.torn_tail);
     }
 
     #[test]

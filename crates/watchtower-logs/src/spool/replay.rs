@@ -154,7 +154,13 @@ impl Spool {
             fed += 1;
         }
         if reader.damaged > 0 {
-            self.count_damage(path, reader.damaged, "torn or corrupt records");
+            let why = if reader.torn_tail && reader.damaged == 1 {
+                "its last record was cut short: the process writing it was killed mid-write, \
+                 within the crash window"
+            } else {
+                "torn or corrupt records"
+            };
+            self.count_damage(path, reader.damaged, why);
         }
         self.settle_too_old(too_old);
         if let Some(seg) = self.lock().segments.get_mut(&id) {
