@@ -2,6 +2,11 @@
 use super::*;
 use crate::front::{FieldValue, Fields};
 
+/// An event with a one-byte target and message, as most tests need.
+fn short(time_ms: i64, format: Format, level: LevelName) -> PendingEvent {
+    PendingEvent::new(time_ms, format, level, span(0, 1), span(1, 2))
+}
+
 fn span(start: u32, end: u32) -> Span {
     Span { start, end }
 }
@@ -77,13 +82,7 @@ fn events_come_back_as_they_went_in() {
     assert_eq!(got, expected);
     assert_eq!(packed.len(), 0);
     // Emptied, it starts afresh.
-    packed.push(PendingEvent::new(
-        7,
-        Format::Json,
-        LevelName::Debug,
-        span(0, 1),
-        span(1, 2),
-    ));
+    packed.push(short(7, Format::Json, LevelName::Debug));
     let mut again = Vec::new();
     packed.drain(|e| again.push(describe(&e)));
     assert_eq!(again.len(), 1);
@@ -94,26 +93,14 @@ fn events_come_back_as_they_went_in() {
 fn a_panic_while_draining_leaves_it_empty_and_usable() {
     let mut packed = PackedEvents::with_capacity(4);
     for time in [1, 2] {
-        packed.push(PendingEvent::new(
-            time,
-            Format::Json,
-            LevelName::Info,
-            span(0, 1),
-            span(1, 2),
-        ));
+        packed.push(short(time, Format::Json, LevelName::Info));
     }
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         packed.drain(|_| panic!("a rendering that panics"))
     }));
     assert!(panicked.is_err());
     assert_eq!(packed.len(), 0);
-    packed.push(PendingEvent::new(
-        9,
-        Format::Plain,
-        LevelName::Warn,
-        span(0, 1),
-        span(1, 2),
-    ));
+    packed.push(short(9, Format::Plain, LevelName::Warn));
     let mut got = Vec::new();
     packed.drain(|e| got.push((e.time_ms, e.format)));
     assert_eq!(got, vec![(9, Format::Plain)]);
