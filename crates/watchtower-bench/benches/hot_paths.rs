@@ -236,11 +236,7 @@ fn encoding(c: &mut Criterion) {
     // gzipped: what replaced the SDK's serialization of the events.
     let queued: Vec<record::QueuedEvent> = events
         .iter()
-        .map(|e| record::QueuedEvent {
-            timestamp_ms: e.timestamp_ms,
-            message: e.message.clone(),
-            spool: u64::MAX,
-        })
+        .map(|e| record::QueuedEvent::text(e.timestamp_ms, e.message.clone(), u64::MAX))
         .collect();
     g.bench_function("core_encode_1mib_10k", |b| {
         b.iter(|| encode::PutBody::encode("bench", "s", black_box(&queued), false))

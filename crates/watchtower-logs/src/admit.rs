@@ -9,10 +9,11 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::config::{OverflowPolicy, OversizePolicy};
+use crate::escape::unescape;
 use crate::handle::LogOutcome;
 use crate::hub::{Shared, DEAD, RUNNING};
-use crate::queue::Pushed;
-use crate::record::{now_millis, Record};
+use crate::queue::{PushBatch, Pushed};
+use crate::record::{now_millis, QueuedEvent, Record};
 use crate::spool::{Append, Spool, NO_MARK};
 use crate::stats::DropReason;
 use crate::template::RenderContext;
@@ -42,13 +43,34 @@ impl Shared {
         record: Record<'_>,
         accept: Accept,
     ) -> LogOutcome {
+        self.log_into(explicit_stream, record, accept, None)
+    }
+
+    /// [`Shared::log`]; with `batch`, an event to queue is only added to it (unless the spool
+    /// is on), and [`Shared::push_batch`] queues it, counting what it drops: then the outcome
+    /// says `Queued` for it.
+    pub(crate) fn log_into(
+        &self,
+        explicit_stream: Option<&str>,
+        record: Record<'_>,
+        accept: Accept,
+        mut batch: Option<&mut PushBatch>,
+    ) -> LogOutcome {
         let shared = self;
         let config = &shared.config;
         shared.counters.records.fetch_add(1, Ordering::Relaxed);
         if accept == Accept::IfRunning && shared.state.load(Ordering::Relaxed) != RUNNING {
-            return self.drop_after_shutdown();
+            return self.drop_after_shutdown(1);
         }
         let mut message = record.message;
+        let mut escaped = record.escaped;
+        if escaped.is_some_and(|len| len as usize > config.max_message_bytes())
+            || (escaped.is_some() && self.spool.is_some())
+        {
+            // Truncating, splitting and the spool work on the text.
+            message = unescape(&message);
+            escaped = None;
+        }
         if message.is_empty() {
             return self.drop_record(DropReason::Empty, WarningKind::EmptyMessage, || {
                 "Received empty message. Empty messages cannot be sent to CloudWatch Logs".into()
@@ -58,7 +80,7 @@ impl Shared {
         let max = config.max_message_bytes();
         let mut outcome = LogOutcome::Queued;
         let mut parts: Vec<String> = Vec::new();
-        if message.len() > max {
+        if escaped.is_none() && message.len() > max {
             match config.oversize {
                 OversizePolicy::Truncate => {
                     message.truncate(floor_char_boundary(&message, max));
@@ -92,22 +114,23 @@ impl Shared {
             thread_name: record.thread_name,
             timestamp_ms,
         };
-        let queue = |stream: &str, message: String| -> Option<LogOutcome> {
-            self.queue(stream, timestamp_ms, message)
+        let queue = &mut |stream: &str, message: String| -> Option<LogOutcome> {
+            // Only a message kept whole can be escaped (`parts` are split from text).
+            self.queue(stream, timestamp_ms, message, escaped, batch.as_deref_mut())
         };
         let dropped = if let Some(stream) = explicit_stream {
-            self.queue_all(stream, message, parts, &queue)
+            self.queue_all(stream, message, parts, queue)
         } else if let Some(stream) = &shared.constant_stream {
-            self.queue_all(stream, message, parts, &queue)
+            self.queue_all(stream, message, parts, queue)
         } else {
             STREAM_NAME.with(|buf| match buf.try_borrow_mut() {
                 Ok(mut buf) => {
                     config.log_stream_name.render_into(&mut buf, &ctx);
-                    self.queue_all(&buf, message, parts, &queue)
+                    self.queue_all(&buf, message, parts, queue)
                 }
                 Err(_) => {
                     let name = config.log_stream_name.render(&ctx);
-                    self.queue_all(&name, message, parts, &queue)
+                    self.queue_all(&name, message, parts, queue)
                 }
             })
         };
@@ -119,7 +142,7 @@ impl Shared {
         stream: &str,
         message: String,
         parts: Vec<String>,
-        queue: &dyn Fn(&str, String) -> Option<LogOutcome>,
+        queue: &mut dyn FnMut(&str, String) -> Option<LogOutcome>,
     ) -> Option<LogOutcome> {
         if parts.is_empty() {
             return queue(stream, message);
@@ -134,8 +157,25 @@ impl Shared {
     }
 
     /// Pushes one event (spooling it first when the spool is on); `Some` when it was dropped.
-    fn queue(&self, stream: &str, timestamp_ms: i64, message: String) -> Option<LogOutcome> {
+    fn queue(
+        &self,
+        stream: &str,
+        timestamp_ms: i64,
+        message: String,
+        escaped: Option<u32>,
+        batch: Option<&mut PushBatch>,
+    ) -> Option<LogOutcome> {
         let shared = self;
+        if let (None, Some(batch)) = (&self.spool, batch) {
+            let event = QueuedEvent {
+                timestamp_ms,
+                message,
+                spool: NO_MARK,
+                escaped,
+            };
+            batch.add(stream, event);
+            return None;
+        }
         let mark = match &self.spool {
             None => NO_MARK,
             Some(spool) => match self.spool_append(spool, stream, timestamp_ms, &message) {
@@ -146,7 +186,12 @@ impl Shared {
         let mut evicted = Vec::new();
         let pushed = shared.queues.push_marked(
             stream,
-            (timestamp_ms, message, mark),
+            QueuedEvent {
+                timestamp_ms,
+                message,
+                spool: mark,
+                escaped,
+            },
             shared.config.overflow,
             &shared.counters,
             || shared.wake.notify_one(),
@@ -166,19 +211,48 @@ impl Shared {
                 }
                 None
             }
-            Pushed::Full => {
-                Some(
-                    self.drop_record(DropReason::QueueFull, WarningKind::QueueFull, || {
-                        format!(
-                    "the log queue is full ({} bytes queued or in flight); dropping events \
-                     (see max_queue_bytes and overflow)",
-                    shared.config.max_queue_bytes
-                )
-                    }),
-                )
-            }
-            Pushed::Closed => Some(self.drop_after_shutdown()),
+            Pushed::Full => Some(self.drop_queue_full(1)),
+            Pushed::Closed => Some(self.drop_after_shutdown(1)),
         }
+    }
+
+    /// Queues the events of `batch` (see [`Shared::log_into`]), counting and warning about
+    /// those it drops.
+    #[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
+    pub(crate) fn push_batch(&self, batch: &mut PushBatch) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut evicted = Vec::new();
+        let done = self.queues.push_all(
+            batch,
+            self.config.overflow,
+            &self.counters,
+            || self.wake.notify_one(),
+            &mut evicted,
+        );
+        self.counters
+            .events
+            .fetch_add(done.queued as u64, Ordering::Relaxed);
+        if done.wake {
+            self.wake.notify_one();
+        }
+        if done.full > 0 {
+            self.drop_queue_full(done.full as u64);
+        }
+        if done.closed > 0 {
+            self.drop_after_shutdown(done.closed as u64);
+        }
+    }
+
+    fn drop_queue_full(&self, n: u64) -> LogOutcome {
+        self.drop_records(n, DropReason::QueueFull, WarningKind::QueueFull, || {
+            format!(
+                "the log queue is full ({} bytes queued or in flight); dropping events \
+                 (see max_queue_bytes and overflow)",
+                self.config.max_queue_bytes
+            )
+        })
     }
 
     /// Appends the event to the spool; when the spool is full, `Block` waits for room (up to
@@ -227,10 +301,11 @@ impl Shared {
 
     /// Counts and warns about a record that came after shutdown (watchtower 3.4's words), or
     /// after the worker failed.
-    fn drop_after_shutdown(&self) -> LogOutcome {
+    fn drop_after_shutdown(&self, n: u64) -> LogOutcome {
         let dead = self.state.load(Ordering::Relaxed) == DEAD;
         let early = self.guard_dropped_early.load(Ordering::Relaxed);
-        self.drop_record(
+        self.drop_records(
+            n,
             DropReason::AfterShutdown,
             WarningKind::AfterShutdown,
             || {
@@ -254,8 +329,18 @@ impl Shared {
         kind: WarningKind,
         message: impl FnOnce() -> String,
     ) -> LogOutcome {
+        self.drop_records(1, reason, kind, message)
+    }
+
+    fn drop_records(
+        &self,
+        n: u64,
+        reason: DropReason,
+        kind: WarningKind,
+        message: impl FnOnce() -> String,
+    ) -> LogOutcome {
         let shared = self;
-        shared.counters.drop_events(reason, 1);
+        shared.counters.drop_events(reason, n);
         shared.warner.warn(kind, message);
         LogOutcome::Dropped(reason)
     }

@@ -147,11 +147,7 @@ mod tests {
     use super::*;
 
     fn ev(ts: i64, msg: &str) -> QueuedEvent {
-        QueuedEvent {
-            timestamp_ms: ts,
-            message: msg.to_owned(),
-            spool: u64::MAX,
-        }
+        QueuedEvent::text(ts, msg.to_owned(), u64::MAX)
     }
 
     const LIMITS: BatchLimits = BatchLimits {

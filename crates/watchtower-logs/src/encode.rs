@@ -155,7 +155,14 @@ fn write_json(out: &mut Vec<u8>, group: &str, stream: &str, events: &[QueuedEven
         out.extend_from_slice(b"{\"timestamp\":");
         out.extend_from_slice(digits.format(event.timestamp_ms).as_bytes());
         out.extend_from_slice(b",\"message\":");
-        push_json_str(out, &event.message);
+        if event.escaped.is_some() {
+            // Rendered by a front end straight in this form.
+            out.push(b'"');
+            out.extend_from_slice(event.message.as_bytes());
+            out.push(b'"');
+        } else {
+            push_json_str(out, &event.message);
+        }
         out.push(b'}');
     }
     out.extend_from_slice(b"]}");

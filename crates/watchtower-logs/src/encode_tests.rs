@@ -11,11 +11,7 @@ fn gunzip(data: &[u8]) -> Vec<u8> {
 }
 
 fn event(ms: i64, message: &str) -> QueuedEvent {
-    QueuedEvent {
-        timestamp_ms: ms,
-        message: message.to_owned(),
-        spool: u64::MAX,
-    }
+    QueuedEvent::text(ms, message.to_owned(), u64::MAX)
 }
 
 fn decoded(body: &PutBody) -> serde_json::Value {

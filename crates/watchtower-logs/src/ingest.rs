@@ -38,6 +38,7 @@ use crate::captured::{Block, BLOCK_TEXT};
 use crate::config::{Config, OverflowPolicy};
 use crate::front::{PendingEvent, Span};
 use crate::hub::{Shared, RUNNING};
+use crate::queue::PushBatch;
 
 /// Bytes counted per buffered event on top of its captured text: the service's 26 plus the
 /// JSON around the message.
@@ -81,6 +82,9 @@ fn log_all(
     let mut spare = Vec::new();
     let ahead = AHEAD_BATCHES.saturating_mul(shared.config.max_batch_size);
     let queued = || shared.counters.queued_bytes.load(Ordering::Relaxed) as usize;
+    // A block's events are queued together at its end (see `queue::push_all`), unless the
+    // spool is on (each is spooled, then queued, as it is rendered).
+    let mut batch = PushBatch::default();
     for mut block in blocks {
         if pace {
             shared
@@ -88,17 +92,24 @@ fn log_all(
                 .wait_for_sealing(queued, ahead, MAX_PACE_WAIT);
         }
         let room = block.used.min(reserved);
-        shared.queues.unreserve(room);
         reserved -= room;
+        if shared.spool.is_some() {
+            shared.queues.unreserve(room);
+        }
         let text = &block.text;
         block.events.drain(|event| {
             let logged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                event.log(text, shared, accept)
+                event.log(text, shared, accept, Some(&mut batch))
             }));
             if let Err(panic) = logged {
                 shared.event_failed(&crate::hub::panic_text(panic.as_ref()));
             }
         });
+        if shared.spool.is_none() {
+            // The block's room is given back just before its events count as queued.
+            shared.queues.unreserve(room);
+            shared.push_batch(&mut batch);
+        }
         if spare.len() < MAX_SPARE_BLOCKS && block.text.capacity() <= BLOCK_TEXT {
             block.text.clear();
             block.used = 0;
@@ -235,7 +246,7 @@ impl Ingest {
             // Not buffered: render and queue now, on this thread.
             let mut text = String::new();
             if let Some(event) = self.capture(&mut text, capture) {
-                event.log(&text, shared, Accept::IfRunning);
+                event.log(&text, shared, Accept::IfRunning, None);
             }
         }
     }

@@ -15,8 +15,16 @@ use std::time::{Duration, Instant};
 
 use crate::batch::{into_batches, is_full, take_batch, Batch, BatchLimits};
 use crate::config::OverflowPolicy;
-use crate::record::{held_for, QueuedEvent};
+use crate::record::QueuedEvent;
 use crate::stats::Counters;
+
+// Used by the `log` and `tracing` front ends' drains only (and this file is also compiled
+// into the benches).
+#[allow(dead_code)]
+#[path = "queue/push_all.rs"]
+mod push_all;
+#[allow(unused_imports)] // (not used by the benches)
+pub(crate) use push_all::PushBatch;
 
 #[derive(Debug)]
 struct StreamQueue {
@@ -150,25 +158,24 @@ impl Queues {
         wake_worker: impl Fn(),
     ) -> Pushed {
         let mut evicted = Vec::new();
-        let event = (timestamp_ms, message, u64::MAX);
+        let event = QueuedEvent::text(timestamp_ms, message, u64::MAX);
         self.push_marked(stream, event, policy, counters, wake_worker, &mut evicted)
     }
 
-    /// Adds an event `(timestamp_ms, message, spool mark)` to `stream`'s queue, applying the
+    /// Adds an event (with its spool mark) to `stream`'s queue, applying the
     /// overflow policy. `wake_worker` is called (without the lock) when a `Block` policy needs
     /// the worker to send now. The spool marks of events evicted to make room are added to
     /// `evicted`.
     pub(crate) fn push_marked(
         &self,
         stream: &str,
-        (timestamp_ms, message, spool): (i64, String, u64),
+        event: QueuedEvent,
         policy: OverflowPolicy,
         counters: &Counters,
         wake_worker: impl Fn(),
         evicted: &mut Vec<u64>,
     ) -> Pushed {
-        let size = message.len() + crate::limits::EVENT_OVERHEAD_BYTES;
-        let held = held_for(message.capacity());
+        let held = event.held();
         let mut state = self.lock();
         if state.closed {
             return Pushed::Closed;
@@ -177,11 +184,8 @@ impl Queues {
             match policy {
                 OverflowPolicy::DropNewest => return Pushed::Full,
                 OverflowPolicy::DropOldest => {
-                    while self.over(&state, held) {
-                        if !evict_oldest(&mut state, &self.held, counters, evicted) {
-                            // Everything held is in flight: nothing to evict.
-                            return Pushed::Full;
-                        }
+                    if !self.evict_for(&mut state, held, counters, evicted) {
+                        return Pushed::Full;
                     }
                 }
                 OverflowPolicy::Block { timeout } => {
@@ -211,13 +215,42 @@ impl Queues {
                 }
             }
         }
-        state.held_bytes += held;
+        let wake = self.push_locked(&mut state, stream, event, held);
         self.held.store(state.held_bytes, Relaxed);
-        let event = QueuedEvent {
-            timestamp_ms,
-            message,
-            spool,
-        };
+        counters.queued_events.fetch_add(1, Relaxed);
+        counters.queued_bytes.fetch_add(held as u64, Relaxed);
+        Pushed::Queued { wake }
+    }
+
+    /// Evicts the oldest queued events until `held` more bytes fit; false when everything held
+    /// is in flight (nothing to evict).
+    fn evict_for(
+        &self,
+        state: &mut State,
+        held: usize,
+        counters: &Counters,
+        evicted: &mut Vec<u64>,
+    ) -> bool {
+        while self.over(state, held) {
+            if !evict_oldest(state, &self.held, counters, evicted) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Adds `event`, which holds `held` bytes and has room, to `stream`'s queue (the caller
+    /// stores `held` and counts it). True when the worker must look now (a new deadline or a
+    /// full batch).
+    fn push_locked(
+        &self,
+        state: &mut State,
+        stream: &str,
+        event: QueuedEvent,
+        held: usize,
+    ) -> bool {
+        state.held_bytes += held;
+        let size = event.size();
         let limits = self.limits;
         let queue = match state.streams.get_mut(stream) {
             Some(q) => q,
@@ -237,11 +270,7 @@ impl Queues {
         if now_full && !was_full {
             queue.full_at = Some(Instant::now());
         }
-        counters.queued_events.fetch_add(1, Relaxed);
-        counters.queued_bytes.fetch_add(held as u64, Relaxed);
-        Pushed::Queued {
-            wake: was_empty || (now_full && !was_full),
-        }
+        was_empty || (now_full && !was_full)
     }
 
     /// Cuts the batches that are due: full ones always; all of a queue whose oldest event has

@@ -32,7 +32,7 @@ fn wakes_on_first_event_and_on_full() {
 #[test]
 fn drop_newest_and_drop_oldest() {
     let c = Counters::default();
-    let q = Queues::new(LIMITS, 3 * held_for(1));
+    let q = Queues::new(LIMITS, 3 * crate::record::held_for(1));
     for m in ["a", "b", "c"] {
         push(&q, &c, "s", m, OverflowPolicy::DropNewest);
     }
@@ -60,7 +60,7 @@ fn drop_newest_and_drop_oldest() {
 #[test]
 fn block_waits_for_room_then_gives_up() {
     let c = Counters::default();
-    let q = Queues::new(LIMITS, held_for(1));
+    let q = Queues::new(LIMITS, crate::record::held_for(1));
     push(&q, &c, "s", "a", OverflowPolicy::DropNewest);
     let started = Instant::now();
     let policy = OverflowPolicy::Block {
@@ -81,4 +81,73 @@ fn block_waits_for_room_then_gives_up() {
     });
     q.release(batches[0].held(), 1, &c);
     assert!(matches!(released.join().unwrap(), Pushed::Queued { .. }));
+}
+
+/// Pushing a drain's batch under one lock does what pushing its events one by one does: the
+/// same events kept, dropped and evicted, the same counters, a wake-up when one would wake.
+#[test]
+fn a_batch_is_pushed_as_its_events_one_by_one() {
+    let events: Vec<(&str, String)> = (0..12)
+        .map(|i| (["s", "s", "t"][i % 3], format!("m{i}")))
+        .collect();
+    for policy in [OverflowPolicy::DropNewest, OverflowPolicy::DropOldest] {
+        let bound = 7 * crate::record::held_for(2);
+        let (one, c1) = (Queues::new(LIMITS, bound), Counters::default());
+        let mut woke = false;
+        // Distinct times: `DropOldest` evicts the oldest of all streams.
+        for (i, (stream, m)) in events.iter().enumerate() {
+            if let Pushed::Queued { wake } =
+                one.push(stream, i as i64, m.clone(), policy, &c1, || {})
+            {
+                woke |= wake;
+            }
+        }
+        let (all, c2) = (Queues::new(LIMITS, bound), Counters::default());
+        let mut batch = PushBatch::default();
+        for (i, (stream, m)) in events.iter().enumerate() {
+            batch.add(stream, QueuedEvent::text(i as i64, m.clone(), u64::MAX));
+        }
+        let done = all.push_all(&mut batch, policy, &c2, || {}, &mut Vec::new());
+        assert!(batch.is_empty());
+        assert_eq!(done.wake, woke);
+        assert_eq!(done.queued + done.full, 12, "{policy:?}");
+        assert_eq!(done.full > 0, policy == OverflowPolicy::DropNewest);
+        for counter in [
+            |c: &Counters| c.queued_events.load(Relaxed),
+            |c: &Counters| c.queued_bytes.load(Relaxed),
+            |c: &Counters| c.evicted.load(Relaxed),
+        ] {
+            assert_eq!(counter(&c1), counter(&c2), "{policy:?}");
+        }
+        let taken = |q: &Queues| {
+            let (mut batches, _) = q.take_due(Instant::now(), Duration::ZERO, true);
+            batches.sort_by(|a, b| a.stream.cmp(&b.stream));
+            batches
+                .iter()
+                .map(|b| {
+                    (
+                        b.stream.to_string(),
+                        b.events
+                            .iter()
+                            .map(|e| e.message.clone())
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(taken(&one), taken(&all), "{policy:?}");
+    }
+    // After shutdown has closed the queues, every event is counted as such.
+    let q = Queues::new(LIMITS, 1 << 20);
+    q.close();
+    let mut batch = PushBatch::default();
+    batch.add("s", QueuedEvent::text(0, "x".into(), u64::MAX));
+    let done = q.push_all(
+        &mut batch,
+        OverflowPolicy::DropNewest,
+        &Counters::default(),
+        || {},
+        &mut Vec::new(),
+    );
+    assert_eq!((done.queued, done.closed), (0, 1));
 }

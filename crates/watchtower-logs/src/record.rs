@@ -18,6 +18,9 @@ pub struct Record<'a> {
     pub(crate) timestamp_ms: Option<i64>,
     pub(crate) logger_name: &'a str,
     pub(crate) thread_name: Option<&'a str>,
+    /// `Some(n)`: `message` is already escaped as the contents of a JSON string (a front end's
+    /// JSON, rendered so to be escaped once, not twice), and its text is `n` bytes.
+    pub(crate) escaped: Option<u32>,
 }
 
 impl<'a> Record<'a> {
@@ -29,7 +32,21 @@ impl<'a> Record<'a> {
             timestamp_ms: None,
             logger_name: "root",
             thread_name: None,
+            escaped: None,
         }
+    }
+
+    /// A record whose message is `escaped`, the contents of a JSON string whose text is
+    /// `text_len` bytes (see [`crate::escape::Escaped`]).
+    #[allow(dead_code)] // used by the `log` and `tracing` front ends only (and this file is also compiled into the benches)
+    pub(crate) fn escaped(escaped: String, text_len: usize) -> Self {
+        let mut record = Record::new(escaped);
+        record.escaped = u32::try_from(text_len).ok();
+        if record.escaped.is_none() {
+            // Beyond any event the service takes: handled as text (truncated, split or dropped).
+            record.message = crate::escape::unescape(&record.message);
+        }
+        record
     }
 
     /// Sets the `{logger_name}` value (Python's logger name, Rust's target).
@@ -78,15 +95,33 @@ pub(crate) fn now_millis() -> i64 {
 #[derive(Debug, Clone)]
 pub(crate) struct QueuedEvent {
     pub(crate) timestamp_ms: i64,
+    /// The message's text, or (when `escaped`) that text escaped as a JSON string's contents.
     pub(crate) message: String,
     /// Where the event is in the durable spool (`u64::MAX`: not spooled).
     pub(crate) spool: u64,
+    /// `Some(n)`: `message` is escaped, and its text is `n` bytes.
+    pub(crate) escaped: Option<u32>,
 }
 
 impl QueuedEvent {
+    /// An event whose message is its text.
+    pub(crate) fn text(timestamp_ms: i64, message: String, spool: u64) -> Self {
+        QueuedEvent {
+            timestamp_ms,
+            message,
+            spool,
+            escaped: None,
+        }
+    }
+
+    /// Bytes of the message's text (UTF-8), escaped or not.
+    pub(crate) fn text_len(&self) -> usize {
+        self.escaped.map_or(self.message.len(), |n| n as usize)
+    }
+
     /// Size as the service counts it: UTF-8 bytes plus 26.
     pub(crate) fn size(&self) -> usize {
-        self.message.len() + crate::limits::EVENT_OVERHEAD_BYTES
+        self.text_len() + crate::limits::EVENT_OVERHEAD_BYTES
     }
 
     /// Memory the event holds while queued, as counted against `max_queue_bytes`: the message's

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::config::OverflowPolicy;
 use crate::hub::Shared;
 use crate::queue::Pushed;
+use crate::record::QueuedEvent;
 
 impl Shared {
     /// Starts replaying the spool's orphaned segments, if there is a spool.
@@ -40,7 +41,7 @@ impl Shared {
             let mut evicted = Vec::new();
             let pushed = self.queues.push_marked(
                 stream,
-                (timestamp_ms, message.clone(), mark),
+                QueuedEvent::text(timestamp_ms, message.clone(), mark),
                 wait,
                 &self.counters,
                 || self.wake.notify_one(),

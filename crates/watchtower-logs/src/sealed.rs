@@ -80,10 +80,9 @@ impl Sealed {
         Ok(decoded
             .into_iter()
             .enumerate()
-            .map(|(i, (timestamp_ms, message))| QueuedEvent {
-                timestamp_ms,
-                message,
-                spool: self.marks.get(i).copied().unwrap_or(NO_MARK),
+            .map(|(i, (timestamp_ms, message))| {
+                let mark = self.marks.get(i).copied().unwrap_or(NO_MARK);
+                QueuedEvent::text(timestamp_ms, message, mark)
             })
             .collect())
     }
@@ -131,10 +130,9 @@ mod tests {
         let events: Vec<QueuedEvent> = messages
             .iter()
             .enumerate()
-            .map(|(i, m)| QueuedEvent {
-                timestamp_ms: 1_700_000_000_000 + i as i64,
-                message: (*m).to_owned(),
-                spool: if spooled { 100 + i as u64 } else { NO_MARK },
+            .map(|(i, m)| {
+                let mark = if spooled { 100 + i as u64 } else { NO_MARK };
+                QueuedEvent::text(1_700_000_000_000 + i as i64, (*m).to_owned(), mark)
             })
             .collect();
         let bytes = events.iter().map(QueuedEvent::size).sum();

@@ -9,8 +9,8 @@ use watchtower_logs::{DropReason, LogOutcome, OverflowPolicy, Record};
 use watchtower_testkit::{shared_moto, Proxy};
 
 /// Room for exactly ten events of ten bytes: the bound counts the memory an event holds, here a
-/// 32-byte allocation for the message plus 80 bytes of bookkeeping.
-const ROOM: usize = 10 * 112;
+/// 32-byte allocation for the message plus 96 bytes of bookkeeping.
+const ROOM: usize = 10 * 128;
 
 fn messages(moto: &watchtower_testkit::Moto, group: &str) -> Vec<String> {
     moto.events(group, "s")

@@ -338,3 +338,88 @@ fn events_bridged_from_log_use_their_real_target_file_and_line() {
     assert_eq!(stream, "rustls--client--hs");
     drop(guard);
 }
+
+/// JSON events are queued already escaped for the request body; those that must be handled as
+/// text still arrive intact: one past the size limit (split into parts that join back into its
+/// JSON), and every event when the spool is on (it writes the text).
+#[test]
+fn json_events_split_or_spooled_arrive_as_their_text() {
+    let moto = shared_moto();
+    let group = "tracing-json-as-text";
+    let spool = std::env::temp_dir().join(format!("wt-tracing-json-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&spool);
+    for (stream, spooled) in [("split", false), ("spooled", true)] {
+        let builder = config(&moto, group).log_stream_name(stream);
+        let builder = if spooled {
+            builder.spool_dir(&spool)
+        } else {
+            builder
+                .max_message_size(1026)
+                .oversize(watchtower_logs::OversizePolicy::Split)
+        };
+        let (layer, guard) = watchtower_logs::tracing::layer(builder.build().unwrap()).unwrap();
+        let handle = layer.handle().clone();
+        let long = "a \"quoted\" \\ line\n".repeat(100); // 2,000 bytes, 3,000 escaped
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            tracing::info!(stream, "short \"one\"");
+            tracing::info!(stream, "{long}");
+        });
+        handle.flush(FLUSH).unwrap();
+        let events = moto.events(group, stream);
+        let whole: Vec<String> = if spooled {
+            events.iter().map(|e| e.message.clone()).collect()
+        } else {
+            // The short event, then the long one in parts of at most 1,000 bytes.
+            assert!(events.len() > 2, "{events:?}");
+            assert!(events.iter().all(|e| e.message.len() <= 1000));
+            let rest: String = events[1..].iter().map(|e| e.message.as_str()).collect();
+            vec![events[0].message.clone(), rest]
+        };
+        assert_eq!(whole.len(), 2, "{stream}: {whole:?}");
+        let short: serde_json::Value = serde_json::from_str(&whole[0]).unwrap();
+        assert_eq!(short["message"], "short \"one\"", "{stream}");
+        let v: serde_json::Value = serde_json::from_str(&whole[1]).unwrap();
+        assert_eq!(v["message"].as_str(), Some(long.as_str()), "{stream}");
+        assert_eq!(v["fields"]["stream"], stream);
+        assert_eq!(handle.stats().dropped.total(), 0, "{stream}");
+        drop(guard);
+    }
+    let _ = std::fs::remove_dir_all(&spool);
+}
+
+/// A JSON event spooled while the endpoint is down is replayed by the next process as the same
+/// JSON (the spool holds its text, not the escaped form the queue holds).
+#[test]
+fn a_spooled_json_event_is_replayed_as_the_same_json() {
+    let moto = shared_moto();
+    let group = "tracing-json-replayed";
+    let spool = std::env::temp_dir().join(format!("wt-tracing-replay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&spool);
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let down = support::config_for(&closed, group)
+        .log_stream_name("s")
+        .spool_dir(&spool)
+        .shutdown_timeout(Duration::from_millis(300));
+    let (layer, guard) = watchtower_logs::tracing::layer(down.build().unwrap()).unwrap();
+    let handle = layer.handle().clone();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        tracing::info!(user = "a \"b\"", "spooled \"json\"\n\\");
+    });
+    let _ = handle.shutdown(Duration::from_millis(300));
+    drop(guard);
+
+    let up = config(&moto, group).log_stream_name("s").spool_dir(&spool);
+    let (handle, guard) = up.build().unwrap().start().unwrap();
+    handle.shutdown(FLUSH).unwrap();
+    drop(guard);
+    assert_eq!(handle.stats().replayed, 1);
+    let events = moto.events(group, "s");
+    assert_eq!(events.len(), 1, "{events:?}");
+    let v = json(&events[0]);
+    assert_eq!(v["message"], "spooled \"json\"\n\\");
+    assert_eq!(v["fields"]["user"], "a \"b\"");
+    let _ = std::fs::remove_dir_all(&spool);
+}

@@ -208,7 +208,7 @@ impl ConfigBuilder {
 
     /// Bound on the memory held by events not delivered yet: queued, buffered by the `log` and
     /// `tracing` front ends, and in flight. Each event counts the allocation of its message
-    /// plus 80 bytes of bookkeeping; a batch in flight also counts its request body. Default
+    /// plus 96 bytes of bookkeeping; a batch in flight also counts its request body. Default
     /// 64 MiB. The process's peak memory for them stays within 1.5 × this bound plus a fixed
     /// ~12 MiB (measured: `memory-bound` in `watchtower-bench`). Must hold at least one
     /// largest event ([`max_message_size`](Self::max_message_size)).

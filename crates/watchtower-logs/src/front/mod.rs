@@ -4,10 +4,13 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 
+mod json;
 mod packed;
 mod pending;
 mod render;
 
+#[cfg(feature = "tracing")]
+pub(crate) use json::json_span;
 pub(crate) use packed::PackedEvents;
 pub(crate) use pending::{LevelName, PendingEvent, Repeated, Span};
 pub(crate) use render::*;

@@ -3,10 +3,11 @@
 
 use std::cell::Cell;
 
-use super::render::{render, EventParts};
+use super::render::{render, render_escaped, EventParts};
 use super::{Fields, Format};
 use crate::admit::Accept;
 use crate::hub::Shared;
+use crate::queue::PushBatch;
 use crate::Record;
 
 /// Where a string of a [`PendingEvent`] is in the text of the block that holds the event.
@@ -212,18 +213,33 @@ impl PendingEvent {
         }
     }
 
-    /// Renders the event (its strings are in `text`) and queues it through `shared`.
-    pub(crate) fn log(&self, text: &str, shared: &Shared, accept: Accept) {
+    /// Renders the event (its strings are in `text`) and queues it through `shared` (adds it
+    /// to `batch`, when given: see [`Shared::log_into`]).
+    pub(crate) fn log(
+        &self,
+        text: &str,
+        shared: &Shared,
+        accept: Accept,
+        batch: Option<&mut PushBatch>,
+    ) {
         let no_fields = Fields::default();
         let parts = self.parts(text, &no_fields);
         let spans = self.spans.present().map(|s| s.get(text));
-        let mut record = Record::new(render(self.format, &parts, spans))
+        // JSON goes to the queue already escaped for the request body: escaped once, not twice.
+        let record = match self.format {
+            Format::Json => {
+                let (escaped, text_len) = render_escaped(&parts, spans);
+                Record::escaped(escaped, text_len)
+            }
+            format => Record::new(render(format, &parts, spans)),
+        };
+        let mut record = record
             .logger_name(parts.target)
             .timestamp_millis(self.time_ms);
         if let Some(name) = self.extra.as_deref().and_then(|e| e.thread_name) {
             record = record.thread_name(name.get(text));
         }
-        shared.log(None, record, accept);
+        shared.log_into(None, record, accept, batch);
     }
 }
 

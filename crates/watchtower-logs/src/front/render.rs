@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::json::{json_members, json_str, json_value, Escaped, JsonOut};
 use super::{FieldValue, Fields, Format};
 
 /// The parts of an event both front ends have.
@@ -29,6 +30,11 @@ pub(crate) fn millis(time: SystemTime) -> i64 {
 /// Runs for every event in the logging thread, so it formats the digits itself (a chrono
 /// `format` call parses its pattern each time and costs several times more).
 pub(crate) fn write_timestamp(out: &mut String, ms: i64) {
+    out.push_str(&timestamp(ms));
+}
+
+/// `ms` as RFC 3339 UTC with milliseconds (see [`write_timestamp`]).
+fn timestamp(ms: i64) -> TimestampText {
     let ms = ms.max(0);
     let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
     let (year, month, day) = civil_from_days(days);
@@ -47,8 +53,19 @@ pub(crate) fn write_timestamp(out: &mut String, ms: i64) {
     put(14, 2, secs / 60 % 60);
     put(17, 2, secs % 60);
     put(20, 3, ms_of_day % 1000);
-    // Only ASCII digits and separators were written.
-    out.push_str(std::str::from_utf8(&buf).unwrap_or("1970-01-01T00:00:00.000Z"));
+    TimestampText(buf)
+}
+
+/// An RFC 3339 timestamp's 24 ASCII bytes.
+struct TimestampText([u8; 24]);
+
+impl std::ops::Deref for TimestampText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        // Only ASCII digits and separators are ever written.
+        std::str::from_utf8(&self.0).unwrap_or("1970-01-01T00:00:00.000Z")
+    }
 }
 
 /// (year, month, day) of a day count since 1970-01-01, in the proleptic Gregorian calendar
@@ -66,34 +83,6 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-/// Appends `value` as a JSON string literal.
-pub(crate) fn json_str(out: &mut String, value: &str) {
-    out.push('"');
-    crate::escape::escaped(value, |piece| out.push_str(piece));
-    out.push('"');
-}
-
-fn json_value(out: &mut String, value: &FieldValue) {
-    match value {
-        FieldValue::Null => out.push_str("null"),
-        FieldValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        FieldValue::I64(n) => out.push_str(itoa::Buffer::new().format(*n)),
-        FieldValue::U64(n) => out.push_str(itoa::Buffer::new().format(*n)),
-        FieldValue::I128(n) => {
-            let _ = write!(out, "{n}");
-        }
-        FieldValue::U128(n) => {
-            let _ = write!(out, "{n}");
-        }
-        // serde_json's float formatting (shortest round trip; NaN and infinities as null).
-        FieldValue::F64(f) => match serde_json::to_string(f) {
-            Ok(s) => out.push_str(&s),
-            Err(_) => out.push_str("null"),
-        },
-        FieldValue::Str(s) => json_str(out, s),
-    }
-}
-
 pub(crate) fn plain_value(out: &mut String, value: &FieldValue) {
     match value {
         FieldValue::Null => out.push_str("null"),
@@ -104,24 +93,6 @@ pub(crate) fn plain_value(out: &mut String, value: &FieldValue) {
             let _ = write!(out, "{f}");
         }
         other => json_value(out, other),
-    }
-}
-
-/// Appends `fields` as the members of a JSON object (without braces), after `first` members
-/// already written when `first` is false. A field called `name` is renamed when `rename_name`.
-pub(crate) fn json_members(out: &mut String, fields: &Fields, mut first: bool, rename_name: bool) {
-    for (name, value) in fields.iter() {
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        if rename_name && name == "name" {
-            json_str(out, "field.name");
-        } else {
-            json_str(out, name);
-        }
-        out.push(':');
-        json_value(out, value);
     }
 }
 
@@ -137,17 +108,6 @@ pub(crate) fn plain_fields(out: &mut String, fields: &Fields, leading_space: boo
     }
 }
 
-/// Appends one span of the JSON `spans` list: `{"name":...,fields}`.
-#[cfg(feature = "tracing")]
-pub(crate) fn json_span(out: &mut String, name: &str, fields: Option<&Fields>) {
-    out.push_str("{\"name\":");
-    json_str(out, name);
-    if let Some(fields) = fields {
-        json_members(out, fields, false, true);
-    }
-    out.push('}');
-}
-
 /// Appends one span of the plain prefix: `name{a=1 b=2}:`.
 #[cfg(feature = "tracing")]
 pub(crate) fn plain_span(out: &mut String, name: &str, fields: Option<&Fields>) {
@@ -160,92 +120,113 @@ pub(crate) fn plain_span(out: &mut String, name: &str, fields: Option<&Fields>) 
     out.push(':');
 }
 
+/// Bytes to reserve for an event's rendering: the JSON around the strings is about 100 bytes
+/// (escaped, about 30 more), the plain prefix about 40.
+fn capacity(around: usize, event: &EventParts<'_>, spans: Option<&str>) -> usize {
+    around
+        + event.target.len()
+        + event.message.len()
+        + spans.map_or(0, str::len)
+        + event.file.map_or(0, |f| f.len() + 12)
+        + event.line.map_or(0, |_| 16)
+        + 24 * event.fields.0.len()
+}
+
 /// Renders an event. `spans` is the already rendered span list: for JSON the elements of the
 /// `spans` array (`None`: no `spans` key), for plain text the `a{..}:b:` prefix.
 pub(crate) fn render(format: Format, event: &EventParts<'_>, spans: Option<&str>) -> String {
-    // One allocation, no regrowth, little slack (the queue bound counts the capacity): the JSON
-    // around the strings is about 100 bytes, the plain prefix about 40.
-    let around = match format {
-        Format::Json => 104,
-        _ => 48,
-    };
-    let mut out = String::with_capacity(
-        around
-            + event.target.len()
-            + event.message.len()
-            + spans.map_or(0, str::len)
-            + event.file.map_or(0, |f| f.len() + 12)
-            + event.line.map_or(0, |_| 16)
-            + 24 * event.fields.0.len(),
-    );
     match format {
         Format::Json => {
-            out.push_str("{\"timestamp\":\"");
-            write_timestamp(&mut out, event.time_ms);
-            out.push_str("\",\"level\":");
-            json_str(&mut out, event.level);
-            out.push_str(",\"target\":");
-            json_str(&mut out, event.target);
-            out.push_str(",\"message\":");
-            json_str(&mut out, event.message);
-            out.push_str(",\"fields\":{");
-            json_members(&mut out, event.fields, true, false);
-            out.push('}');
-            if let Some(spans) = spans {
-                out.push_str(",\"spans\":[");
-                out.push_str(spans);
-                out.push(']');
-            }
-            if let Some(file) = event.file {
-                out.push_str(",\"file\":");
-                json_str(&mut out, file);
-            }
-            if let Some(line) = event.line {
-                let _ = write!(out, ",\"line\":{line}");
-            }
-            out.push('}');
+            let mut out = String::with_capacity(capacity(104, event, spans));
+            json_event(&mut out, event, spans);
+            little_slack(out)
         }
-        Format::Plain => {
-            write_timestamp(&mut out, event.time_ms);
-            out.push(' ');
-            out.push_str(event.level);
-            out.push(' ');
-            if let Some(spans) = spans.filter(|s| !s.is_empty()) {
-                out.push_str(spans);
-                out.push(' ');
-            }
-            out.push_str(event.target);
-            out.push(':');
-            match (event.file, event.line) {
-                (Some(file), Some(line)) => {
-                    let _ = write!(out, " {file}:{line}:");
-                }
-                (Some(file), None) => {
-                    let _ = write!(out, " {file}:");
-                }
-                (None, Some(line)) => {
-                    let _ = write!(out, " {line}:");
-                }
-                (None, None) => {}
-            }
-            if !event.message.is_empty() {
-                out.push(' ');
-                out.push_str(event.message);
-            }
-            plain_fields(&mut out, event.fields, true);
-        }
+        Format::Plain => little_slack(plain_event(event, spans)),
     }
-    // The queue holds this string until it is sent: give back a regrowth's slack (an
-    // estimate short of the escapes or of long fields doubled the capacity).
+}
+
+/// Renders an event as JSON straight in its escaped form (see [`Escaped`]): the message and
+/// the length of the JSON text it stands for.
+pub(crate) fn render_escaped(event: &EventParts<'_>, spans: Option<&str>) -> (String, usize) {
+    let mut out = Escaped::with_capacity(capacity(136, event, spans));
+    json_event(&mut out, event, spans);
+    (little_slack(out.out), out.text_len)
+}
+
+/// The queue holds a rendered message until it is sent: give back a regrowth's slack (an
+/// estimate short of the escapes or of long fields doubled the capacity).
+fn little_slack(mut out: String) -> String {
     if out.capacity() - out.len() > out.len() / 8 {
         out.shrink_to_fit();
     }
     out
 }
 
+fn json_event<W: JsonOut>(out: &mut W, event: &EventParts<'_>, spans: Option<&str>) {
+    out.lit("{\"timestamp\":\"", "{\\\"timestamp\\\":\\\"");
+    out.bare(&timestamp(event.time_ms));
+    out.lit("\",\"level\":", "\\\",\\\"level\\\":");
+    json_str(out, event.level);
+    out.lit(",\"target\":", ",\\\"target\\\":");
+    json_str(out, event.target);
+    out.lit(",\"message\":", ",\\\"message\\\":");
+    json_str(out, event.message);
+    out.lit(",\"fields\":{", ",\\\"fields\\\":{");
+    json_members(out, event.fields, true, false);
+    out.lit("}", "}");
+    if let Some(spans) = spans {
+        out.lit(",\"spans\":[", ",\\\"spans\\\":[");
+        out.json(spans);
+        out.lit("]", "]");
+    }
+    if let Some(file) = event.file {
+        out.lit(",\"file\":", ",\\\"file\\\":");
+        json_str(out, file);
+    }
+    if let Some(line) = event.line {
+        out.lit(",\"line\":", ",\\\"line\\\":");
+        out.bare(itoa::Buffer::new().format(line));
+    }
+    out.lit("}", "}");
+}
+
+fn plain_event(event: &EventParts<'_>, spans: Option<&str>) -> String {
+    let mut out = String::with_capacity(capacity(48, event, spans));
+    write_timestamp(&mut out, event.time_ms);
+    out.push(' ');
+    out.push_str(event.level);
+    out.push(' ');
+    if let Some(spans) = spans.filter(|s| !s.is_empty()) {
+        out.push_str(spans);
+        out.push(' ');
+    }
+    out.push_str(event.target);
+    out.push(':');
+    match (event.file, event.line) {
+        (Some(file), Some(line)) => {
+            let _ = write!(out, " {file}:{line}:");
+        }
+        (Some(file), None) => {
+            let _ = write!(out, " {file}:");
+        }
+        (None, Some(line)) => {
+            let _ = write!(out, " {line}:");
+        }
+        (None, None) => {}
+    }
+    if !event.message.is_empty() {
+        out.push(' ');
+        out.push_str(event.message);
+    }
+    plain_fields(&mut out, event.fields, true);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "tracing")]
+    use crate::front::json_span;
 
     #[cfg(feature = "tracing")]
     fn fields() -> Fields {
@@ -294,6 +275,31 @@ mod tests {
         );
         let v: serde_json::Value = serde_json::from_str(&s).expect("valid JSON");
         assert_eq!(v["fields"]["s"], "a \"b\"\n");
+    }
+
+    /// A JSON event rendered straight in its escaped form is the JSON text escaped, and knows
+    /// that text's length (what the service and the limits count).
+    #[test]
+    #[cfg(feature = "tracing")]
+    fn the_escaped_rendering_is_the_json_escaped() {
+        let f = fields();
+        let mut spans = String::new();
+        json_span(&mut spans, "req\"q", Some(&f));
+        for spans in [None, Some(spans.as_str())] {
+            for message in ["done", "", "a \"quoted\" \\ line\nnext\u{1} é"] {
+                let mut p = parts(&f);
+                p.message = message;
+                p.target = "ta\"rget";
+                let json = render(Format::Json, &p, spans);
+                let (escaped, text_len) = render_escaped(&p, spans);
+                assert_eq!(text_len, json.len());
+                let mut want = Vec::new();
+                crate::escape::push_json_str(&mut want, &json);
+                assert_eq!(format!("\"{escaped}\""), String::from_utf8(want).unwrap());
+                assert_eq!(crate::escape::unescape(&escaped), json);
+                assert!(escaped.capacity() <= escaped.len() + escaped.len() / 8);
+            }
+        }
     }
 
     /// The queue counts a message's capacity: rendering leaves little slack, with a file and
