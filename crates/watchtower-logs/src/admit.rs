@@ -20,7 +20,37 @@ use crate::template::RenderContext;
 use crate::warn::WarningKind;
 
 thread_local! {
-    static STREAM_NAME: RefCell<String> = const { RefCell::new(String::new()) };
+    static STREAM_NAME: RefCell<NameCache> = RefCell::new(NameCache::default());
+}
+
+/// The stream name last rendered on this thread, reused while what it depends on repeats (a
+/// drain renders thousands of events of one logger in a row): rendering the name and
+/// sanitizing the logger's name cost more than the rest of admitting an event.
+#[derive(Debug, Default)]
+struct NameCache {
+    /// The [`Shared::id`] of the shipper whose template rendered `name` (0: none yet).
+    shipper: u64,
+    logger: String,
+    thread: Option<String>,
+    name: String,
+}
+
+impl NameCache {
+    fn name(&mut self, shared: &Shared, ctx: &RenderContext<'_>) -> &str {
+        let template = &shared.config.log_stream_name;
+        let hit = self.shipper == shared.id
+            && !template.uses_time()
+            && self.logger == ctx.logger_name
+            && self.thread.as_deref() == ctx.thread_name;
+        if !hit {
+            template.render_into(&mut self.name, ctx);
+            self.shipper = shared.id;
+            self.logger.clear();
+            self.logger.push_str(ctx.logger_name);
+            self.thread = ctx.thread_name.map(str::to_owned);
+        }
+        &self.name
+    }
 }
 
 /// Whether a record is refused once shutdown has started.
@@ -123,10 +153,10 @@ impl Shared {
         } else if let Some(stream) = &shared.constant_stream {
             self.queue_all(stream, message, parts, queue)
         } else {
-            STREAM_NAME.with(|buf| match buf.try_borrow_mut() {
-                Ok(mut buf) => {
-                    config.log_stream_name.render_into(&mut buf, &ctx);
-                    self.queue_all(&buf, message, parts, queue)
+            STREAM_NAME.with(|cache| match cache.try_borrow_mut() {
+                Ok(mut cache) => {
+                    let name = cache.name(self, &ctx);
+                    self.queue_all(name, message, parts, queue)
                 }
                 Err(_) => {
                     let name = config.log_stream_name.render(&ctx);
@@ -382,5 +412,58 @@ mod tests {
         let parts = split_message(&"€".repeat(10), 7);
         assert!(parts.iter().all(|p| p.len() <= 7 && !p.is_empty()));
         assert_eq!(parts.concat(), "€".repeat(10));
+    }
+
+    /// The stream name reused from the last event is the one this shipper's template gives
+    /// this event: two shippers with different templates on one thread, loggers alternating.
+    #[test]
+    fn a_reused_stream_name_is_always_the_right_one() {
+        let shipper = |template: &str| {
+            let config = crate::Config::builder()
+                .log_stream_name(template)
+                .aws(crate::AwsSettings::new().region("us-east-1"))
+                .build()
+                .unwrap();
+            Shared::new(config)
+        };
+        let (a, b) = (
+            shipper("a-{logger_name}"),
+            shipper("b-{logger_name}-{strftime:%S}"),
+        );
+        let mut want: Vec<(usize, String)> = Vec::new();
+        // Each shipper alone (the name's time changes with the same logger), then alternating.
+        let order = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+            .into_iter()
+            .chain((3..6).flat_map(|i| [(0, i), (1, i)]));
+        let loggers = ["x", "x", "y", "x", "y", "y"];
+        for (n, i) in order {
+            let (shared, logger) = ([&a, &b][n], loggers[i]);
+            let seconds = 1_700_000_000_000 + 1000 * i as i64;
+            let record = Record::new(format!("{i}"))
+                .logger_name(logger)
+                .timestamp_millis(seconds);
+            assert_eq!(
+                shared.log(None, record, Accept::IfRunning),
+                LogOutcome::Queued
+            );
+            let name = if n == 0 {
+                format!("a-{logger}")
+            } else {
+                format!("b-{logger}-{:02}", (20 + i) % 60)
+            };
+            want.push((n, format!("{name} {i}")));
+        }
+        let mut got: Vec<(usize, String)> = Vec::new();
+        for (n, shared) in [&a, &b].iter().enumerate() {
+            let (batches, _) = shared.queues.take_due(Instant::now(), Duration::ZERO, true);
+            for batch in batches {
+                for event in &batch.events {
+                    got.push((n, format!("{} {}", batch.stream, event.message)));
+                }
+            }
+        }
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
     }
 }

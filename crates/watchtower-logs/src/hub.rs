@@ -28,6 +28,8 @@ pub(crate) const DEAD: u8 = 2;
 
 /// State shared by handles, the worker and delivery tasks.
 pub(crate) struct Shared {
+    /// Unique in the process (from 1), never reused.
+    pub(crate) id: u64,
     pub(crate) config: Config,
     pub(crate) queues: Queues,
     pub(crate) counters: Arc<Counters>,
@@ -69,7 +71,9 @@ impl Shared {
             let warner = Warner::new(config.warnings.clone());
             Spool::start(spool, &config.log_group_name, counters.clone(), warner)
         });
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Shared {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             spool,
             #[cfg(any(feature = "log", feature = "tracing"))]
             ingest: crate::ingest::Ingest::new(&config),

@@ -201,6 +201,13 @@ impl StreamNameTemplate {
         self.parts.iter().all(|p| matches!(p, Part::Text(_)))
     }
 
+    /// Whether the name depends on the event's time (`{strftime:...}`).
+    pub(crate) fn uses_time(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Strftime { .. }))
+    }
+
     /// Whether the name depends on the logging thread (`{thread_name}`).
     #[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
     pub(crate) fn uses_thread_name(&self) -> bool {
