@@ -1,6 +1,7 @@
 //! Rendering: an event's parts into one JSON object or one plain line, RFC 3339 timestamps
 //! and JSON escaping written by hand for speed (see `docs/benchmarks.md`).
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -33,27 +34,45 @@ pub(crate) fn write_timestamp(out: &mut String, ms: i64) {
     out.push_str(&timestamp(ms));
 }
 
+thread_local! {
+    /// The second last rendered on this thread (-1: none) and its text: a busy thread renders
+    /// many events per second, which then only differ in their milliseconds.
+    static LAST_SECOND: Cell<(i64, [u8; 24])> = const { Cell::new((-1, [b'0'; 24])) };
+}
+
 /// `ms` as RFC 3339 UTC with milliseconds (see [`write_timestamp`]).
 fn timestamp(ms: i64) -> TimestampText {
     let ms = ms.max(0);
-    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let (year, month, day) = civil_from_days(days);
-    let secs = ms_of_day / 1000;
-    let mut buf = *b"0000-00-00T00:00:00.000Z";
-    let mut put = |at: usize, width: usize, mut n: i64| {
-        for i in (at..at + width).rev() {
-            buf[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-    };
-    put(0, 4, year.min(9999));
-    put(5, 2, month);
-    put(8, 2, day);
-    put(11, 2, secs / 3600);
-    put(14, 2, secs / 60 % 60);
-    put(17, 2, secs % 60);
-    put(20, 3, ms_of_day % 1000);
+    let (second, millis) = (ms / 1000, ms % 1000);
+    let (cached, mut buf) = LAST_SECOND.get();
+    if cached != second {
+        buf = second_text(second);
+        LAST_SECOND.set((second, buf));
+    }
+    put_digits(&mut buf[20..23], millis);
     TimestampText(buf)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.000Z` for a second since the Unix epoch.
+fn second_text(second: i64) -> [u8; 24] {
+    let (days, secs) = (second.div_euclid(86_400), second.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let mut buf = *b"0000-00-00T00:00:00.000Z";
+    put_digits(&mut buf[0..4], year.min(9999));
+    put_digits(&mut buf[5..7], month);
+    put_digits(&mut buf[8..10], day);
+    put_digits(&mut buf[11..13], secs / 3600);
+    put_digits(&mut buf[14..16], secs / 60 % 60);
+    put_digits(&mut buf[17..19], secs % 60);
+    buf
+}
+
+/// Writes `n` in decimal into all of `out`, zero-padded.
+fn put_digits(out: &mut [u8], mut n: i64) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 /// An RFC 3339 timestamp's 24 ASCII bytes.
@@ -340,6 +359,16 @@ mod tests {
                 .format("%Y-%m-%dT%H:%M:%S%.3fZ")
                 .to_string();
             assert_eq!(ours, chrono, "{ms}");
+            // The same second again (its text reused), and the next one.
+            for later in [ms + 1, ms + 999 - ms % 1000, ms + 1000] {
+                let mut ours = String::new();
+                write_timestamp(&mut ours, later);
+                let chrono = chrono::DateTime::from_timestamp_millis(later)
+                    .unwrap()
+                    .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                    .to_string();
+                assert_eq!(ours, chrono, "{later}");
+            }
             ms += 7_654_321_987; // about 89 days, with varying times of day
         }
         let mut leap = String::new();
