@@ -43,6 +43,8 @@ impl NameCache {
             && self.logger == ctx.logger_name
             && self.thread.as_deref() == ctx.thread_name;
         if !hit {
+            // No key matches a half-written name, should rendering panic.
+            self.shipper = 0;
             template.render_into(&mut self.name, ctx);
             self.shipper = shared.id;
             self.logger.clear();
@@ -261,6 +263,8 @@ impl Shared {
             || self.wake.notify_one(),
             &mut evicted,
         );
+        // Batches are only used without the spool: no event evicted had a spool mark to settle.
+        debug_assert!(evicted.is_empty());
         self.counters
             .events
             .fetch_add(done.queued as u64, Ordering::Relaxed);

@@ -166,6 +166,22 @@ mod tests {
         assert_eq!(q.len(), 1);
     }
 
+    /// An escaped message (a front end's JSON, queued as it goes in the body) counts its
+    /// text's bytes, as the service does, not its longer escaped form.
+    #[test]
+    fn escaped_events_count_their_text() {
+        let text = "\"".repeat(65_510);
+        let escaped = QueuedEvent {
+            escaped: Some(65_510),
+            ..QueuedEvent::text(0, "\\\"".repeat(65_510), u64::MAX)
+        };
+        assert_eq!(escaped.text_len(), text.len());
+        let mut q: VecDeque<_> = (0..17).map(|_| escaped.clone()).collect();
+        let (batch, bytes) = take_batch(&mut q, LIMITS);
+        assert_eq!(batch.len(), 16);
+        assert_eq!(bytes, 1_048_576);
+    }
+
     #[test]
     fn takes_at_most_the_count_limit() {
         let mut q: VecDeque<_> = (0..10_001).map(|i| ev(i, "m")).collect();

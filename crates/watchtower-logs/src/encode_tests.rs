@@ -123,3 +123,24 @@ fn small_or_incompressible_bodies_go_as_they_are() {
     let small = PutBody::encode("g", "s", &[event(1, "hi")], true);
     assert!(!small.gzipped, "a small body is sent as it is");
 }
+
+/// A message queued already escaped (a front end's JSON) is copied into the body as it is and
+/// decodes to its text, exactly as the same text queued as text.
+#[test]
+fn an_escaped_message_encodes_as_its_text() {
+    let text = r#"{"message":"a \"quoted\" word\n","n":1}"#;
+    let mut escaped = Vec::new();
+    crate::escape::push_json_str(&mut escaped, text);
+    let escaped = String::from_utf8(escaped[1..escaped.len() - 1].to_vec()).unwrap();
+    let as_escaped = QueuedEvent {
+        escaped: Some(text.len() as u32),
+        ..QueuedEvent::text(7, escaped, u64::MAX)
+    };
+    assert_eq!(as_escaped.size(), text.len() + 26);
+    for compress in [false, true] {
+        let one = PutBody::encode("g", "s", std::slice::from_ref(&as_escaped), compress);
+        let other = PutBody::encode("g", "s", &[event(7, text)], compress);
+        assert_eq!(decoded(&one), decoded(&other));
+        assert_eq!(decoded(&one)["logEvents"][0]["message"], text);
+    }
+}

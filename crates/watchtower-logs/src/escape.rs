@@ -125,7 +125,10 @@ pub(crate) fn unescape(escaped: &str) -> String {
     quoted.push('"');
     quoted.push_str(escaped);
     quoted.push('"');
-    serde_json::from_str(&quoted).unwrap_or_else(|_| escaped.to_owned())
+    let text = serde_json::from_str(&quoted);
+    // Only our own renderer's output is unescaped: always valid.
+    debug_assert!(text.is_ok(), "not an escaped JSON string: {escaped:?}");
+    text.unwrap_or_else(|_| escaped.to_owned())
 }
 
 #[cfg(test)]

@@ -423,3 +423,30 @@ fn a_spooled_json_event_is_replayed_as_the_same_json() {
     assert_eq!(v["fields"]["user"], "a \"b\"");
     let _ = std::fs::remove_dir_all(&spool);
 }
+
+/// The size limit counts a JSON event's text, as the service does, not the longer escaped
+/// form it is queued in: a JSON text within `max_message_size` whose escaped form is past it
+/// arrives whole.
+#[test]
+fn the_size_limit_counts_the_json_text_not_its_escaped_form() {
+    let moto = shared_moto();
+    let group = "tracing-json-limit";
+    let builder = config(&moto, group)
+        .log_stream_name("s")
+        .max_message_size(4096 + 26)
+        .oversize(watchtower_logs::OversizePolicy::Split);
+    let (layer, guard) = watchtower_logs::tracing::layer(builder.build().unwrap()).unwrap();
+    let handle = layer.handle().clone();
+    // 1,200 quotes: ~2,550 bytes of JSON, ~4,900 escaped.
+    let quotes = "\"".repeat(1200);
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        tracing::info!("{quotes}");
+    });
+    handle.flush(FLUSH).unwrap();
+    let events = moto.events(group, "s");
+    assert_eq!(events.len(), 1, "split: {events:?}");
+    assert!(events[0].message.len() <= 4096);
+    assert_eq!(json(&events[0])["message"].as_str(), Some(quotes.as_str()));
+    assert_eq!(handle.stats().split, 0);
+    drop(guard);
+}

@@ -227,7 +227,8 @@ impl PendingEvent {
         let spans = self.spans.present().map(|s| s.get(text));
         // JSON goes to the queue already escaped for the request body: escaped once, not twice.
         let record = match self.format {
-            Format::Json => {
+            // With the spool on, the text: the spool writes it (see `Shared::log_into`).
+            Format::Json if shared.spool.is_none() => {
                 let (escaped, text_len) = render_escaped(&parts, spans);
                 Record::escaped(escaped, text_len)
             }

@@ -113,11 +113,12 @@ impl Queues {
                     }
                 }
                 done.wake |= self.push_locked(&mut state, &names[range], event, held);
+                // Kept current for `reserve`, which reads it without the lock.
+                self.held.store(state.held_bytes, Relaxed);
                 done.queued += 1;
                 events += 1;
                 bytes += held as u64;
             }
-            self.held.store(state.held_bytes, Relaxed);
             count(&mut events, &mut bytes);
         }
         batch.names.clear();
