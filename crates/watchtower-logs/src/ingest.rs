@@ -20,8 +20,9 @@
 //! ones a drain is still rendering.)
 //!
 //! A drain renders only as fast as batches are sealed ([`AHEAD_BATCHES`]): a rendered event
-//! holds about three times what it held captured (its message's text and a few packed bytes,
-//! see [`crate::captured`]), so a burst waits in its captured form. (A drain
+//! holds several times what it held captured (a few packed bytes, and its message's text, or
+//! only what differs from a like message before it: see [`crate::captured`]), so a burst
+//! waits in its captured form. (A drain
 //! waiting so keeps its room reserved, which makes the window above a little longer.)
 //!
 //! Shutdown: the worker drains the buffers until nothing more arrives, then closes the queues;
@@ -97,9 +98,9 @@ fn log_all(
             shared.queues.unreserve(room);
         }
         let text = &block.text;
-        block.events.drain(|event| {
+        block.events.drain(text, |event, message| {
             let logged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                event.log(text, shared, accept, Some(&mut batch))
+                event.log(text, message, shared, accept, Some(&mut batch))
             }));
             if let Err(panic) = logged {
                 shared.event_failed(&crate::hub::panic_text(panic.as_ref()));
@@ -246,7 +247,7 @@ impl Ingest {
             // Not buffered: render and queue now, on this thread.
             let mut text = String::new();
             if let Some(event) = self.capture(&mut text, capture) {
-                event.log(&text, shared, Accept::IfRunning, None);
+                event.log(&text, event.message(&text), shared, Accept::IfRunning, None);
             }
         }
     }
@@ -281,7 +282,7 @@ impl Ingest {
             return;
         };
         let size = block.text.len() - start + event.extra_bytes() + EVENT_ESTIMATE;
-        block.events.push(event);
+        block.push(event);
         block.used += size;
         state.events += 1;
         if state.used + size > state.reserved && !self.reserve(shared, &mut state, size) {

@@ -299,3 +299,70 @@ fn shutdown_while_threads_keep_logging_delivers_or_counts_every_event() {
     assert_eq!(stats.queued_events, 0, "nothing left in the queues");
     assert_eq!(moto.all_events(group).len() as u64, stats.delivered);
 }
+
+/// Captured messages like the one before them keep only what differs (`src/front/
+/// front_coding.rs`): every message must still arrive exactly as logged, through both front
+/// ends, whether it shares much, little or nothing with its neighbours, and with characters of
+/// several bytes where the shared parts would end.
+#[test]
+fn messages_like_their_neighbours_arrive_exactly_as_logged() {
+    let moto = shared_moto();
+    let messages: Vec<String> = (0..3000u32)
+        .map(|i| match i % 7 {
+            0 => format!("request handled id={i} user=alice path=/api/v1/items status=200"),
+            1 => format!(
+                "request handled id={} user=alice path=/api/v1/items status=200",
+                i * 13
+            ),
+            2 => format!("prix: {} € TTC, client ✓ réglé", i % 3),
+            3 => format!("prix: {} ₤ TTC, client © réglé", i % 3),
+            4 => "🦀".repeat((i % 5) as usize),
+            5 => format!("{i}"),
+            _ => format!("request handled id={i} user=bob path=/api/v1/items status=404"),
+        })
+        .collect();
+    for front in ["tracing", "log"] {
+        let group = format!("hand-off-like-messages-{front}");
+        let handle = match front {
+            "tracing" => {
+                let (layer, guard) = start(config(&moto, &group));
+                let handle = layer.handle().clone();
+                tracing::dispatcher::with_default(&dispatch(layer), || {
+                    for (seq, m) in messages.iter().enumerate() {
+                        tracing::info!(target: "app", seq, "{m}");
+                    }
+                });
+                (handle, guard)
+            }
+            _ => {
+                let (logger, guard) = watchtower_logs::log::CloudWatchLogger::start(
+                    config(&moto, &group).build().unwrap(),
+                )
+                .unwrap();
+                for m in &messages {
+                    ::log::Log::log(
+                        &logger,
+                        &::log::Record::builder()
+                            .level(::log::Level::Info)
+                            .target("app")
+                            .args(format_args!("{m}"))
+                            .build(),
+                    );
+                }
+                (logger.handle().clone(), guard)
+            }
+        };
+        let (handle, _guard) = handle;
+        handle.flush(FLUSH).unwrap();
+        let mut got: Vec<String> = moto
+            .all_events(&group)
+            .iter()
+            .map(|(_, e)| json(e)["message"].as_str().unwrap().to_owned())
+            .collect();
+        let mut expected = messages.clone();
+        got.sort();
+        expected.sort();
+        assert_eq!(got.len(), expected.len(), "{front}");
+        assert!(got == expected, "{front}: every message exactly as logged");
+    }
+}

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 
+mod front_coding;
 mod json;
 mod packed;
 mod pending;

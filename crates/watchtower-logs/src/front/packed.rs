@@ -6,7 +6,10 @@
 //! flags, its time as the difference from the previous event's, where its message is (from
 //! the end of the previous message: usually right there), and its target and file only when
 //! they differ from the previous event's. Its message's text (in the block) is the rest.
+//!
+//! A message like the one before it keeps only what differs (see [`super::front_coding`]).
 
+use super::front_coding;
 use super::pending::{PendingEvent, PendingExtra, Span};
 use super::{Format, LevelName};
 
@@ -17,6 +20,7 @@ const SPANS: u16 = 1 << 5;
 const LINE: u16 = 1 << 6;
 const NEW_TARGET: u16 = 1 << 7;
 const NEW_FILE: u16 = 1 << 8;
+const SHARED: u16 = 1 << 9;
 
 /// What the next event is written against: the previous event's time, target and file, and
 /// where its message ended.
@@ -49,6 +53,8 @@ pub(crate) struct PackedEvents {
     extras: Vec<Box<PendingExtra>>,
     count: usize,
     previous: Previous,
+    /// The last message kept whole: the next ones are written against it.
+    reference: Span,
 }
 
 impl PackedEvents {
@@ -59,6 +65,7 @@ impl PackedEvents {
             extras: Vec::new(),
             count: 0,
             previous: Previous::default(),
+            reference: Span::ABSENT,
         }
     }
 
@@ -67,8 +74,14 @@ impl PackedEvents {
         self.count
     }
 
-    /// Appends `event` (its strings in the block's text).
-    pub(crate) fn push(&mut self, event: PendingEvent) {
+    /// Appends `event`, whose strings are in the block's `text`. When its message is the last
+    /// thing in `text` and shares enough with the reference message, only what differs stays
+    /// in `text`.
+    pub(crate) fn push(&mut self, mut event: PendingEvent, text: &mut String) {
+        let shared = front_coding::shorten(text, &mut event.message, self.reference);
+        if shared.is_none() {
+            self.reference = event.message;
+        }
         let previous = &mut self.previous;
         let out = &mut self.bytes;
         let mut flags = level_bits(event.level) as u16;
@@ -90,10 +103,15 @@ impl PackedEvents {
         flags |= if new_target { NEW_TARGET } else { 0 };
         let new_file = event.file != previous.file;
         flags |= if new_file { NEW_FILE } else { 0 };
+        flags |= if shared.is_some() { SHARED } else { 0 };
         out.extend_from_slice(&flags.to_le_bytes());
         put_signed(out, event.time_ms.wrapping_sub(previous.time_ms));
         let base = previous.message_end;
         put_span(out, event.message, base);
+        if let Some((prefix, suffix)) = shared {
+            put_varint(out, prefix as u64);
+            put_varint(out, suffix as u64);
+        }
         if let Some(spans) = spans {
             put_span(out, spans, base);
         }
@@ -118,12 +136,15 @@ impl PackedEvents {
         self.count += 1;
     }
 
-    /// Takes the events out, oldest first, leaving it empty (its memory kept). It is empty
-    /// from the start: should `each` panic, what is left is forgotten, never decoded again
-    /// without its extras.
-    pub(crate) fn drain(&mut self, mut each: impl FnMut(PendingEvent)) {
+    /// Takes the events out, oldest first, each with its whole message (their strings are in
+    /// the block's `text`), leaving it empty (its memory kept). It is empty from the start:
+    /// should `each` panic, what is left is forgotten, never decoded again without its extras.
+    pub(crate) fn drain(&mut self, text: &str, mut each: impl FnMut(PendingEvent, &str)) {
         let count = std::mem::take(&mut self.count);
         self.previous = Previous::default();
+        self.reference = Span::ABSENT;
+        let mut reference = "";
+        let mut whole = String::new();
         let mut extras = self.extras.drain(..);
         let mut previous = Previous::default();
         let mut at = 0;
@@ -135,6 +156,10 @@ impl PackedEvents {
             let time_ms = previous.time_ms.wrapping_add(get_signed(bytes, &mut at));
             let base = previous.message_end;
             let message = get_span(bytes, &mut at, base);
+            let shared = (flags & SHARED != 0).then(|| {
+                let prefix = get_varint(bytes, &mut at) as usize;
+                (prefix, get_varint(bytes, &mut at) as usize)
+            });
             let spans = if flags & SPANS != 0 {
                 get_span(bytes, &mut at, base)
             } else {
@@ -166,7 +191,7 @@ impl PackedEvents {
                 file,
                 message_end: message.end,
             };
-            each(PendingEvent {
+            let event = PendingEvent {
                 time_ms,
                 target,
                 message,
@@ -180,7 +205,17 @@ impl PackedEvents {
                     Format::Json
                 },
                 extra,
-            });
+            };
+            match shared {
+                Some((prefix, suffix)) => {
+                    front_coding::expand(&mut whole, reference, message.get(text), prefix, suffix);
+                    each(event, &whole);
+                }
+                None => {
+                    reference = message.get(text);
+                    each(event, reference);
+                }
+            }
         }
         drop(extras);
         owned.clear();

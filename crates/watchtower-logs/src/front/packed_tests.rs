@@ -72,37 +72,40 @@ fn events_come_back_as_they_went_in() {
         events
     };
     let expected: Vec<String> = events.iter().map(describe).collect();
+    // Spans past the text's end: no message is the text's last, none is packed against another.
+    let mut text = String::from("0123456789");
     let mut packed = PackedEvents::with_capacity(4);
     for event in events {
-        packed.push(event);
+        packed.push(event, &mut text);
     }
     assert_eq!(packed.len(), 4);
     let mut got = Vec::new();
-    packed.drain(|e| got.push(describe(&e)));
+    packed.drain(&text, |e, _| got.push(describe(&e)));
     assert_eq!(got, expected);
     assert_eq!(packed.len(), 0);
     // Emptied, it starts afresh.
-    packed.push(short(7, Format::Json, LevelName::Debug));
+    packed.push(short(7, Format::Json, LevelName::Debug), &mut text);
     let mut again = Vec::new();
-    packed.drain(|e| again.push(describe(&e)));
+    packed.drain(&text, |e, _| again.push(describe(&e)));
     assert_eq!(again.len(), 1);
     assert!(again[0].starts_with("7 "), "{again:?}");
 }
 
 #[test]
 fn a_panic_while_draining_leaves_it_empty_and_usable() {
+    let mut text = String::from("ab");
     let mut packed = PackedEvents::with_capacity(4);
     for time in [1, 2] {
-        packed.push(short(time, Format::Json, LevelName::Info));
+        packed.push(short(time, Format::Json, LevelName::Info), &mut text);
     }
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        packed.drain(|_| panic!("a rendering that panics"))
+        packed.drain(&text, |_, _| panic!("a rendering that panics"))
     }));
     assert!(panicked.is_err());
     assert_eq!(packed.len(), 0);
-    packed.push(short(9, Format::Plain, LevelName::Warn));
+    packed.push(short(9, Format::Plain, LevelName::Warn), &mut text);
     let mut got = Vec::new();
-    packed.drain(|e| got.push((e.time_ms, e.format)));
+    packed.drain(&text, |e, _| got.push((e.time_ms, e.format)));
     assert_eq!(got, vec![(9, Format::Plain)]);
 }
 
@@ -110,6 +113,7 @@ fn a_panic_while_draining_leaves_it_empty_and_usable() {
 fn a_typical_event_packs_into_a_few_bytes() {
     // A burst: same target and file, times a millisecond apart at most, messages one
     // after the other.
+    let mut text = String::new();
     let mut packed = PackedEvents::with_capacity(1024);
     for i in 0..1024u32 {
         let message = span(100 + i * 64, 100 + (i + 1) * 64);
@@ -122,8 +126,125 @@ fn a_typical_event_packs_into_a_few_bytes() {
                 message,
             )
             .with_location(Some(span(10, 30)), Some(212)),
+            &mut text,
         );
     }
     let per_event = packed.bytes.len() as f64 / 1024.0;
     assert!(per_event <= 8.0, "{per_event} bytes per event");
+}
+
+/// Captures `messages` as the front ends do (each message written at the end of the text,
+/// the target once), then drains them: what each event's message was, and the text's length.
+fn round_trip(messages: &[&str]) -> (Vec<String>, usize) {
+    let mut text = String::from("my_app");
+    let mut packed = PackedEvents::with_capacity(messages.len());
+    for (i, message) in messages.iter().enumerate() {
+        let message = Span::push(&mut text, message);
+        packed.push(
+            PendingEvent::new(i as i64, Format::Json, LevelName::Info, span(0, 6), message),
+            &mut text,
+        );
+    }
+    let held = text.len();
+    let mut got = Vec::new();
+    packed.drain(&text, |e, message| {
+        assert_eq!(e.target.get(&text), "my_app");
+        got.push(message.to_string());
+    });
+    (got, held)
+}
+
+#[test]
+fn messages_like_their_neighbours_keep_only_what_differs() {
+    let messages: Vec<String> = (0..1000)
+        .map(|i| {
+            format!(
+                "request handled id={} user=alice path=/api/v1/items status=200",
+                990 + i
+            )
+        })
+        .collect();
+    let refs: Vec<&str> = messages.iter().map(String::as_str).collect();
+    let (got, held) = round_trip(&refs);
+    assert_eq!(got, messages);
+    let whole: usize = messages.iter().map(String::len).sum();
+    // The first one whole, then a few digits each.
+    assert!(held < whole / 10, "{held} bytes held for {whole}");
+}
+
+#[test]
+fn messages_unlike_each_other_stay_whole_and_come_back_exact() {
+    let messages = [
+        "",
+        "connection reset by peer",
+        "connection reset by peer",
+        "connection refused by peer",
+        "short",
+        "connection reset by peer, retrying",
+        // Characters of several bytes where the shared parts would end: never split.
+        "prix: 12 € TTC, client ✓ réglé",
+        "prix: 12 £ TTC, client ✗ réglé",
+        "prix: 12 € TTC, client ✓ réglé",
+        "prix: 12 €€ TTC, client ✓ réglé",
+        "aaaaaaaaaaaaaaaa",
+        "aaaaaaaa",
+        "aaaaaaaaaaaaaaaaaaaaaaaa",
+        "ab",
+        "🦀🦀🦀🦀🦀🦀🦀🦀🦀",
+        "🦀🦀🦀🦀x🦀🦀🦀🦀",
+    ];
+    let (got, _) = round_trip(&messages);
+    assert_eq!(got, messages);
+}
+
+#[test]
+fn random_messages_come_back_exact() {
+    let mut rng = fastrand::Rng::with_seed(12);
+    let alphabet = ['a', 'b', ' ', '=', 'é', '€', '🦀'];
+    let mut base: Vec<char> = (0..40)
+        .map(|_| alphabet[rng.usize(..alphabet.len())])
+        .collect();
+    let messages: Vec<String> = (0..2000)
+        .map(|_| {
+            // Mostly small edits of the last one, sometimes a new one.
+            if rng.u8(..10) == 0 {
+                base = (0..rng.usize(..60))
+                    .map(|_| alphabet[rng.usize(..alphabet.len())])
+                    .collect();
+            } else if !base.is_empty() {
+                let at = rng.usize(..base.len());
+                base[at] = alphabet[rng.usize(..alphabet.len())];
+            }
+            base.iter().collect()
+        })
+        .collect();
+    let refs: Vec<&str> = messages.iter().map(String::as_str).collect();
+    let (got, held) = round_trip(&refs);
+    assert_eq!(got, messages);
+    // Most were packed against another.
+    let whole: usize = messages.iter().map(String::len).sum();
+    assert!(held < whole / 2, "{held} bytes held for {whole}");
+}
+
+#[test]
+fn a_message_followed_by_other_text_stays_whole() {
+    let mut text = String::new();
+    let mut packed = PackedEvents::with_capacity(2);
+    for i in 0..2 {
+        let message = Span::push(&mut text, "the same message, twice over");
+        let target = Span::push(&mut text, &format!("target{i}"));
+        packed.push(
+            PendingEvent::new(i, Format::Json, LevelName::Info, target, message),
+            &mut text,
+        );
+    }
+    assert_eq!(text.len(), 2 * ("the same message, twice over".len() + 7));
+    let mut got = Vec::new();
+    packed.drain(&text, |e, message| {
+        got.push((message.to_string(), e.target.get(&text).to_string()))
+    });
+    assert_eq!(
+        got[1],
+        ("the same message, twice over".into(), "target1".into())
+    );
 }

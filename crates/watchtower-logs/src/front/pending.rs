@@ -68,7 +68,7 @@ impl Span {
         (self.start <= self.end).then_some(self)
     }
 
-    fn get(self, text: &str) -> &str {
+    pub(super) fn get(self, text: &str) -> &str {
         text.get(self.start as usize..self.end as usize)
             .unwrap_or("")
     }
@@ -200,30 +200,43 @@ impl PendingEvent {
         self.extra().thread_name = Some(name);
     }
 
+    /// Its message, when it was not packed against another (see
+    /// [`PackedEvents::drain`](super::PackedEvents::drain), which gives each event its whole
+    /// message).
+    pub(crate) fn message<'a>(&self, text: &'a str) -> &'a str {
+        self.message.get(text)
+    }
+
     /// What [`render`] takes, with the strings in `text` (`no_fields` when it has none).
-    fn parts<'a>(&'a self, text: &'a str, no_fields: &'a Fields) -> EventParts<'a> {
+    fn parts<'a>(
+        &'a self,
+        text: &'a str,
+        message: &'a str,
+        no_fields: &'a Fields,
+    ) -> EventParts<'a> {
         EventParts {
             time_ms: self.time_ms,
             level: self.level.as_str(),
             target: self.target.get(text),
-            message: self.message.get(text),
+            message,
             fields: self.extra.as_deref().map_or(no_fields, |e| &e.fields),
             file: self.file.present().map(|f| f.get(text)),
             line: (self.line != NO_LINE).then_some(self.line),
         }
     }
 
-    /// Renders the event (its strings are in `text`) and queues it through `shared` (adds it
-    /// to `batch`, when given: see [`Shared::log_into`]).
+    /// Renders the event (its strings are in `text`, its whole `message` apart) and queues it
+    /// through `shared` (adds it to `batch`, when given: see [`Shared::log_into`]).
     pub(crate) fn log(
         &self,
         text: &str,
+        message: &str,
         shared: &Shared,
         accept: Accept,
         batch: Option<&mut PushBatch>,
     ) {
         let no_fields = Fields::default();
-        let parts = self.parts(text, &no_fields);
+        let parts = self.parts(text, message, &no_fields);
         let spans = self.spans.present().map(|s| s.get(text));
         // JSON goes to the queue already escaped for the request body: escaped once, not twice.
         let record = match self.format {
@@ -288,11 +301,11 @@ mod tests {
                 .with_location(Some(Span { start: 6, end: 14 }), line)
         };
         let zero = event(Some(0));
-        let parts = zero.parts(text, &no_fields);
+        let parts = zero.parts(text, "", &no_fields);
         assert_eq!((parts.file, parts.line), (Some("src/a.rs"), Some(0)));
         assert!(render(Format::Json, &parts, None).contains(r#""line":0"#));
         let none = event(None);
-        let parts = none.parts(text, &no_fields);
+        let parts = none.parts(text, "", &no_fields);
         assert_eq!(parts.line, None);
         assert!(!render(Format::Json, &parts, None).contains(r#""line""#));
     }
