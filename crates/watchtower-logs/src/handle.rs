@@ -229,6 +229,14 @@ impl Handle {
         self.inner.shared.counters.snapshot()
     }
 
+    /// The bytes queued now, as counted against
+    /// [`max_queue_bytes`](crate::ConfigBuilder::max_queue_bytes): `stats().queued_bytes`,
+    /// read alone. [`stats`](Self::stats) reads every counter, some of which the worker
+    /// writes as it ships; this reads one, for a check on every logging call.
+    pub fn queued_bytes(&self) -> u64 {
+        self.inner.shared.counters.queued_bytes.load(Ordering::Relaxed)
+    }
+
     /// The configuration this handle runs with.
     pub fn config(&self) -> &Config {
         &self.inner.shared.config

@@ -42,7 +42,9 @@ fn drop_newest_keeps_the_first_events() {
         .iter()
         .all(|o| *o == LogOutcome::Dropped(DropReason::QueueFull)));
     assert_eq!(logs.stats().queued_bytes, ROOM as u64);
+    assert_eq!(logs.queued_bytes(), ROOM as u64);
     logs.flush(FLUSH).unwrap();
+    assert_eq!(logs.queued_bytes(), 0);
     assert_eq!(
         messages(&moto, "drop-newest"),
         (0..10).map(ten_bytes).collect::<Vec<_>>()

@@ -55,7 +55,8 @@ impl Core {
     }
 
     fn has_room(&self, size: usize) -> bool {
-        self.live.handle.stats().queued_bytes + size as u64 <= self.max_queue_bytes
+        // One counter, not `stats()`: every counter's line would be read on every call.
+        self.live.handle.queued_bytes() + size as u64 <= self.max_queue_bytes
     }
 
     fn now_ms(&self) -> u64 {
