@@ -9,6 +9,8 @@ mod json;
 mod packed;
 mod pending;
 mod render;
+#[cfg(feature = "tracing")]
+mod tracing_fields;
 
 #[cfg(feature = "tracing")]
 pub(crate) use json::json_span;
