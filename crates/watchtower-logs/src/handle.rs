@@ -234,7 +234,11 @@ impl Handle {
     /// read alone. [`stats`](Self::stats) reads every counter, some of which the worker
     /// writes as it ships; this reads one, for a check on every logging call.
     pub fn queued_bytes(&self) -> u64 {
-        self.inner.shared.counters.queued_bytes.load(Ordering::Relaxed)
+        self.inner
+            .shared
+            .counters
+            .queued_bytes
+            .load(Ordering::Relaxed)
     }
 
     /// The configuration this handle runs with.
