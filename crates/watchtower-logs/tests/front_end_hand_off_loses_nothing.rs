@@ -366,3 +366,47 @@ fn messages_like_their_neighbours_arrive_exactly_as_logged() {
         assert!(got == expected, "{front}: every message exactly as logged");
     }
 }
+
+/// Two shippers in one subscriber: the first (`Block`, so it captures into a fresh text per
+/// event) and the second (buffered) remember the thread's last target place in common, which
+/// can fall inside the second's current message. That message must not be shortened then:
+/// every event keeps its target, hence its stream (`{logger_name}`), and its message.
+#[test]
+fn a_target_found_inside_a_message_stays_the_events_target() {
+    let moto = shared_moto();
+    let (first, second) = ("hand-off-two-shippers-a", "hand-off-two-shippers-b");
+    let (a, _guard_a) = start(config(&moto, first).overflow(OverflowPolicy::Block {
+        timeout: Duration::from_secs(30),
+    }));
+    let (b, _guard_b) = start(config(&moto, second).log_stream_name("{logger_name}"));
+    let (handle_a, handle_b) = (a.handle().clone(), b.handle().clone());
+    let messages: Vec<String> = (0..200)
+        .map(|i| match i % 2 {
+            0 => "sent by app to queue".to_owned(),
+            _ => format!("sent by app to queue (retry {i})"),
+        })
+        .collect();
+    let dispatch = Dispatch::new(tracing_subscriber::registry().with(a).with(b));
+    tracing::dispatcher::with_default(&dispatch, || {
+        for m in &messages {
+            tracing::info!(target: "app", "{m}");
+        }
+    });
+    handle_a.flush(FLUSH).unwrap();
+    handle_b.flush(FLUSH).unwrap();
+    let events = moto.all_events(second);
+    assert_eq!(events.len(), messages.len());
+    let mut got: Vec<String> = Vec::new();
+    for (stream, event) in &events {
+        let v = json(event);
+        assert_eq!(
+            (stream.as_str(), v["target"].as_str()),
+            ("app", Some("app"))
+        );
+        got.push(v["message"].as_str().unwrap().to_owned());
+    }
+    let mut expected = messages.clone();
+    got.sort();
+    expected.sort();
+    assert!(got == expected, "every message exactly as logged");
+}

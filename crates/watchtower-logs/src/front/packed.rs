@@ -75,10 +75,20 @@ impl PackedEvents {
     }
 
     /// Appends `event`, whose strings are in the block's `text`. When its message is the last
-    /// thing in `text` and shares enough with the reference message, only what differs stays
-    /// in `text`.
+    /// thing in `text`, no other string of the event lies in it, and it shares enough with the
+    /// reference message, only what differs stays in `text`.
     pub(crate) fn push(&mut self, mut event: PendingEvent, text: &mut String) {
-        let shared = front_coding::shorten(text, &mut event.message, self.reference);
+        // A repeated target or file (`Span::push_repeated`) may be found inside this very
+        // message: its bytes must then stay where they are.
+        let thread_name = event.extra.as_ref().and_then(|e| e.thread_name);
+        let others = [event.target, event.file, event.spans];
+        let apart = others
+            .into_iter()
+            .chain(thread_name)
+            .all(|s| s.present().is_none_or(|s| s.end <= event.message.start));
+        let shared = apart
+            .then(|| front_coding::shorten(text, &mut event.message, self.reference))
+            .flatten();
         if shared.is_none() {
             self.reference = event.message;
         }

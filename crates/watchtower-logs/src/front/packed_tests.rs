@@ -248,3 +248,33 @@ fn a_message_followed_by_other_text_stays_whole() {
         ("the same message, twice over".into(), "target1".into())
     );
 }
+
+#[test]
+fn a_message_holding_the_events_target_stays_whole() {
+    // A repeated target is taken where the thread last wrote it, which can be inside this
+    // very message (another shipper's text had it there): the message must not move.
+    let mut text = String::new();
+    let mut packed = PackedEvents::with_capacity(2);
+    let first = Span::push(&mut text, "sent by app to queue");
+    let target = Span::push(&mut text, "app");
+    packed.push(
+        PendingEvent::new(0, Format::Json, LevelName::Info, target, first),
+        &mut text,
+    );
+    let second = Span::push(&mut text, "sent by app to queue (retry 12)");
+    // "app" inside the second message.
+    let inside = span(second.start + 8, second.start + 11);
+    assert_eq!(inside.get(&text), "app");
+    packed.push(
+        PendingEvent::new(1, Format::Json, LevelName::Info, inside, second),
+        &mut text,
+    );
+    let mut got = Vec::new();
+    packed.drain(&text, |e, message| {
+        got.push((message.to_string(), e.target.get(&text).to_string()))
+    });
+    assert_eq!(
+        got[1],
+        ("sent by app to queue (retry 12)".into(), "app".into())
+    );
+}
