@@ -79,13 +79,15 @@ impl PackedEvents {
     /// reference message, only what differs stays in `text`.
     pub(crate) fn push(&mut self, mut event: PendingEvent, text: &mut String) {
         // A repeated target or file (`Span::push_repeated`) may be found inside this very
-        // message: its bytes must then stay where they are.
+        // message: its bytes must then stay where they are. (An event outside any span has
+        // an empty span list, written after the message.)
         let thread_name = event.extra.as_ref().and_then(|e| e.thread_name);
         let others = [event.target, event.file, event.spans];
-        let apart = others
-            .into_iter()
-            .chain(thread_name)
-            .all(|s| s.present().is_none_or(|s| s.end <= event.message.start));
+        let apart = others.into_iter().chain(thread_name).all(|s| {
+            // An empty string reads as empty wherever it points (`Span::get`).
+            s.present()
+                .is_none_or(|s| s.start == s.end || s.end <= event.message.start)
+        });
         let shared = apart
             .then(|| front_coding::shorten(text, &mut event.message, self.reference))
             .flatten();

@@ -140,10 +140,12 @@ fn round_trip(messages: &[&str]) -> (Vec<String>, usize) {
     let mut packed = PackedEvents::with_capacity(messages.len());
     for (i, message) in messages.iter().enumerate() {
         let message = Span::push(&mut text, message);
-        packed.push(
-            PendingEvent::new(i as i64, Format::Json, LevelName::Info, span(0, 6), message),
-            &mut text,
-        );
+        let event = PendingEvent::new(i as i64, Format::Json, LevelName::Info, span(0, 6), message);
+        // As the tracing layer captures an event outside any span: an empty span list,
+        // after the message.
+        #[cfg(feature = "tracing")]
+        let event = event.with_spans(Some(Span::since(&text, text.len())));
+        packed.push(event, &mut text);
     }
     let held = text.len();
     let mut got = Vec::new();
