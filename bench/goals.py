@@ -34,6 +34,16 @@ def _core_cpu(core: dict, floor: dict) -> str:
     )
 
 
+def _rounds(ours: dict, peer: dict, key: str) -> str:
+    """The ratio in each round (`rust-peers --rounds`), round by round, when there were
+    several: the figure beside it is the ratio of the medians."""
+    a, b = ours.get("rounds") or [], peer.get("rounds") or []
+    ratios = [_ratio(x.get(key), y.get(key)) for x, y in zip(a, b, strict=False)]
+    if len(ratios) < 2 or None in ratios:
+        return ""
+    return " (round by round: " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
+
+
 def _status(ok):
     if ok is None:
         return "n/a (not measured in this run)"
@@ -50,7 +60,8 @@ def _rust_rows(rr, crit_by_id):
         (
             "Rust, 500 k `tracing` JSON events: whole-process CPU ≤ 0.7× tracing-cloudwatch",
             (
-                f"{_fmt(ours.get('cpu_secs'))} s vs {_fmt(tcw.get('cpu_secs'))} s = {_fmt(r)}× "
+                f"{_fmt(ours.get('cpu_secs'))} s vs {_fmt(tcw.get('cpu_secs'))} s = {_fmt(r)}×"
+                f"{_rounds(ours, tcw, 'cpu_secs')} "
                 f"(gzip off: {_fmt(_ratio(nogz.get('cpu_secs'), tcw.get('cpu_secs')))}×)"
             ),
             _status(None if r is None else r <= 0.7),
@@ -63,27 +74,22 @@ def _rust_rows(rr, crit_by_id):
             (
                 f"{_fmt(ours.get('e2e_events_per_sec'), 0)} vs "
                 f"{_fmt(tcw.get('e2e_events_per_sec'), 0)} events/s = {_fmt(r)}×"
+                f"{_rounds(ours, tcw, 'e2e_events_per_sec')}"
             ),
             _status(None if r is None else r >= 1.5),
         )
     )
     rw = _ratio(ours.get("ns_per_event"), tcw.get("ns_per_event"))
     rc = _ratio(ours.get("thread_cpu_ns_per_event"), tcw.get("thread_cpu_ns_per_event"))
-    steady_ours = (crit_by_id.get("calling_thread_steady/ours_tracing_json") or {}).get(
-        "mean_ns"
-    )
-    steady_tcw = (crit_by_id.get("calling_thread_steady/tracing_cloudwatch") or {}).get(
-        "mean_ns"
-    )
+    steady_ours = (crit_by_id.get("calling_thread_steady/ours_tracing_json") or {}).get("mean_ns")
+    steady_tcw = (crit_by_id.get("calling_thread_steady/tracing_cloudwatch") or {}).get("mean_ns")
     rs = _ratio(steady_ours, steady_tcw)
     burst_ok = None if rw is None or rc is None else rw <= 0.25 and rc <= 0.25
     steady_ok = None if rs is None else rs <= 0.25
     if burst_ok and steady_ok:
         status = _status(True)
     elif steady_ok:
-        status = (
-            "**met** in the steady state (criterion), **not met** in the 500 k burst"
-        )
+        status = "**met** in the steady state (criterion), **not met** in the 500 k burst"
     else:
         status = _status(None if burst_ok is None else False)
     rows.append(
@@ -91,9 +97,11 @@ def _rust_rows(rr, crit_by_id):
             "Rust: calling thread ≤ 0.25×",
             (
                 f"500 k burst: wall {_fmt(ours.get('ns_per_event'), 0)} vs "
-                f"{_fmt(tcw.get('ns_per_event'), 0)} ns = {_fmt(rw)}×, its CPU "
+                f"{_fmt(tcw.get('ns_per_event'), 0)} ns = {_fmt(rw)}×"
+                f"{_rounds(ours, tcw, 'ns_per_event')}, its CPU "
                 f"{_fmt(ours.get('thread_cpu_ns_per_event'), 0)} vs "
-                f"{_fmt(tcw.get('thread_cpu_ns_per_event'), 0)} ns = {_fmt(rc)}×; steady state "
+                f"{_fmt(tcw.get('thread_cpu_ns_per_event'), 0)} ns = {_fmt(rc)}×"
+                f"{_rounds(ours, tcw, 'thread_cpu_ns_per_event')}; steady state "
                 f"(criterion `calling_thread_steady`, runs of 5,000 events each shipped before the "
                 f"next): {_fmt(steady_ours, 0)} vs {_fmt(steady_tcw, 0)} ns = {_fmt(rs)}×"
             ),
@@ -108,6 +116,7 @@ def _rust_rows(rr, crit_by_id):
             (
                 f"{_fmt((ours.get('peak_rss_bytes') or 0) * mib, 1)} vs "
                 f"{_fmt((tcw.get('peak_rss_bytes') or 0) * mib, 1)} MiB = {_fmt(r)}×"
+                f"{_rounds(ours, tcw, 'peak_rss_bytes')}"
             ),
             _status(None if r is None else r <= 2),
         )
@@ -148,7 +157,12 @@ def _python_rows(pr):
     rows.append(
         (
             "Python, 1 M records: whole-process CPU ≤ 0.25× watchtower 3.4.0",
-            f"{_fmt(ours)} s vs {_fmt(old)} s = {_fmt(r)}×",
+            f"{_fmt(ours)} s vs {_fmt(old)} s = {_fmt(r)}×"
+            + _rounds(
+                {"rounds": [{"c": c} for c in get("ours/ship/short", "rounds_cpu_secs") or []]},
+                {"rounds": [{"c": c} for c in get("3.4/ship/short", "rounds_cpu_secs") or []]},
+                "c",
+            ),
             _status(None if r is None else r <= 0.25),
         )
     )
@@ -205,8 +219,7 @@ def _memory_row(memory_md):
         )
     worst = max(float(r[3]) for r in found)
     text = "; ".join(
-        f"`{name}` {held} bytes for {payload} = {r}×"
-        for name, payload, held, r in found
+        f"`{name}` {held} bytes for {payload} = {r}×" for name, payload, held, r in found
     )
     return (
         "Memory: bytes held per queued event ≤ 1.3× its payload (+26), 1 M backlog",
@@ -226,9 +239,7 @@ def _network_rows(rr, crit_by_id, criterion_text, fleet_text):
     ours = rr.get("ours-tracing-json") or {}
     nogz = rr.get("ours-tracing-json-nogzip") or {}
     saved = None
-    if ours.get("wire_bytes_per_event") is not None and nogz.get(
-        "wire_bytes_per_event"
-    ):
+    if ours.get("wire_bytes_per_event") is not None and nogz.get("wire_bytes_per_event"):
         saved = nogz["wire_bytes_per_event"] - ours["wire_bytes_per_event"]
     if m:
         share = float(m.group(4))
@@ -248,31 +259,23 @@ def _network_rows(rr, crit_by_id, criterion_text, fleet_text):
                 _status(share <= 0.25),
             )
         )
-    fleet = [
-        line.strip() for line in fleet_text.splitlines() if line.startswith("fleet:")
-    ]
+    fleet = [line.strip() for line in fleet_text.splitlines() if line.startswith("fleet:")]
     m = re.search(
         r"([\d.]+) requests per batch.*quota used while all backlogged ([\d.]+) %",
         fleet_text,
     )
     if m:
         ok = (
-            float(m.group(1)) <= 1.3
-            and float(m.group(2)) >= 90
-            and "test result: ok" in fleet_text
+            float(m.group(1)) <= 1.3 and float(m.group(2)) >= 90 and "test result: ok" in fleet_text
         )
         rows.append(
             (
                 (
-                    "Fleet (32 processes, one shared quota): 0 lost, 0 violations, ≤ 1.3 requests per "
-                    "batch, ≥ 90 % of the quota; CreateLogStream limited too"
+                    "Fleet (32 processes, one shared quota): 0 lost, 0 violations, "
+                    "≤ 1.3 requests per batch, ≥ 90 % of the quota; CreateLogStream limited too"
                 ),
                 " / ".join(fleet)
-                + (
-                    " (test passed)"
-                    if "test result: ok" in fleet_text
-                    else " (test FAILED)"
-                ),
+                + (" (test passed)" if "test result: ok" in fleet_text else " (test FAILED)"),
                 _status(ok),
             )
         )
@@ -297,11 +300,7 @@ def write(w, rr, pr, crit, memory_md, criterion_text, fleet_text):
         ),
         _status(None if r is None else r <= 1.3),
     )
-    rows = (
-        _rust_rows(rr, crit_by_id)
-        + _python_rows(pr)
-        + [floor_row, _memory_row(memory_md)]
-    )
+    rows = _rust_rows(rr, crit_by_id) + _python_rows(pr) + [floor_row, _memory_row(memory_md)]
     rows += _network_rows(rr, crit_by_id, criterion_text, fleet_text)
     w("## Issue 12's goals (this run)\n")
     w("| goal | measured in this run | status |")

@@ -555,17 +555,38 @@ def child(impl_or_null_venv, label, kind, handler, message, n, endpoint, target=
     return result
 
 
+# (measurement, handler): NullHandler, the handler that only formats, the shipping handler.
+TRIO = (("null", "null"), ("format", "format"), ("ship", "cloudwatch"))
+
+MEDIAN_FIELDS = (
+    "us_per_call",
+    "thread_cpu_us_per_call",
+    "cpu_secs",
+    "cpu_us_per_event",
+    "e2e_secs",
+    "e2e_events_per_sec",
+    "peak_rss_bytes",
+)
+
+
 def median_run(runs, label):
-    """The run with the median calling-thread cost (wall) under `label`, with every run's
-    cost beside it; the first run when none measured it."""
+    """The runs under `label` as one: the run with the median calling-thread cost (wall),
+    with each of MEDIAN_FIELDS the median of the runs', and every run's cost and CPU beside
+    them; the first run when none measured anything."""
     measured = sorted(
         (r for r in runs if "us_per_call" in r and "error" not in r),
         key=lambda r: r["us_per_call"],
     )
     chosen = dict(measured[len(measured) // 2] if measured else runs[0])
     chosen["scenario"] = label
+    if len(measured) > 1:
+        for key in MEDIAN_FIELDS:
+            values = sorted(r[key] for r in measured if r.get(key) is not None)
+            if values:
+                chosen[key] = values[len(values) // 2]
     if len(runs) > 1:
         chosen["rounds_us_per_call"] = [r.get("us_per_call") for r in runs]
+        chosen["rounds_cpu_secs"] = [r.get("cpu_secs") for r in runs]
     return chosen
 
 
@@ -603,34 +624,40 @@ def main():
     sink, endpoint = start_server([args.sink_bin])
     try:
         sizes = {"short": args.short, "json": args.json_events}
+        # The short messages' trio (NullHandler, the format-only handler, the shipping
+        # handler) runs `--rounds` times for every package, round after round, so that a
+        # shared machine's drift falls on both alike; each figure is the median of the rounds.
+        # (Ours' calling thread is compared with the format-only handler's, a difference of
+        # ~1 µs between runs of several seconds.)
+        rounds = max(1, args.rounds)
+        runs = {(impl, kind): [] for impl in impls for kind, _ in TRIO}
+        for k in range(rounds if sizes["short"] else 0):
+            for impl in impls:
+                for kind, handler in TRIO:
+                    label = f"{impl}/{kind}/short"
+                    label += f" (round {k + 1} of {rounds})" if rounds > 1 else ""
+                    runs[impl, kind].append(
+                        child(
+                            IMPLS[impl], label, "ship", handler, "short", sizes["short"], endpoint
+                        )
+                    )
+        for (impl, kind), done in runs.items():
+            if done:
+                results.append(median_run(done, f"{impl}/{kind}/short"))
         for impl in impls:
             venv = IMPLS[impl]
-            for message in ("short", "json"):
-                n = sizes[message]
-                if not n:
-                    continue
-                # Ours' calling thread is compared with the format-only handler's, a difference
-                # of ~1 µs between runs of several seconds: the trio runs `--rounds` times,
-                # interleaved, and the run with the median cost stands for each.
-                rounds = max(1, args.rounds) if impl == "ours" and message == "short" else 1
-                runs = {"null": [], "format": [], "ship": []}
-                for k in range(rounds):
-                    for kind, handler in (
-                        ("null", "null"),
-                        ("format", "format"),
-                        ("ship", "cloudwatch"),
-                    ):
-                        label = f"{impl}/{kind}/{message}"
-                        label += f" (round {k + 1} of {rounds})" if rounds > 1 else ""
-                        runs[kind].append(child(venv, label, "ship", handler, message, n, endpoint))
-                for kind, done in runs.items():
-                    results.append(median_run(done, f"{impl}/{kind}/{message}"))
-                if impl == "ours" and message == "short" and args.interleave_events:
-                    label = "ours/interleaved/short"
-                    n_int = args.interleave_events
+            if sizes["json"]:
+                for kind, handler in TRIO:
+                    label = f"{impl}/{kind}/json"
                     results.append(
-                        child(venv, label, "interleave", "cloudwatch", message, n_int, endpoint)
+                        child(venv, label, "ship", handler, "json", sizes["json"], endpoint)
                     )
+            if impl == "ours" and sizes["short"] and args.interleave_events:
+                label = "ours/interleaved/short"
+                n_int = args.interleave_events
+                results.append(
+                    child(venv, label, "interleave", "cloudwatch", "short", n_int, endpoint)
+                )
             if not args.gil_events:
                 continue
             results.append(

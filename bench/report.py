@@ -53,9 +53,7 @@ def machine(python_bin):
         "memory": f"{mem_kib / 1024 / 1024:.1f} GiB",
         "os": f"{os_name} (kernel {platform.release()})",
         "rustc": sh("rustc --version"),
-        "python": sh(f"{python_bin} --version")
-        if python_bin
-        else platform.python_version(),
+        "python": sh(f"{python_bin} --version") if python_bin else platform.python_version(),
     }
 
 
@@ -141,17 +139,13 @@ def main():
     ap.add_argument("--preliminary", default="")
     ap.add_argument("--python-bin", default="")
     ap.add_argument("--memory", help="memory-bound's table (markdown)")
-    ap.add_argument(
-        "--criterion-log", help="cargo bench's output (criterion and its stderr)"
-    )
+    ap.add_argument("--criterion-log", help="cargo bench's output (criterion and its stderr)")
     ap.add_argument("--fleet", help="the fleet test's output (--nocapture)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     args = ap.parse_args()
 
     def load(path):
-        return (
-            json.loads(Path(path).read_text()) if path and Path(path).exists() else None
-        )
+        return json.loads(Path(path).read_text()) if path and Path(path).exists() else None
 
     rust = load(args.rust)
     py = load(args.python)
@@ -303,13 +297,23 @@ def main():
     if rust:
         w("## Rust: our `tracing` layer and `log` front end vs tracing-cloudwatch\n")
         w(
-            f"`target/release/rust-peers --events {rust['events']:,}`: each scenario in its own "
+            f"`target/release/rust-peers --events {rust['events']:,}"
+            + (f" --rounds {rust['rounds']}" if rust.get("rounds", 1) > 1 else "")
+            + "`: each scenario in its own "
             "process, logging from the main thread to the same loopback sink (in the parent "
             f"process), send interval {rust['send_interval_secs']:g} s, INFO filter. ns/event: "
             "the logging calls only; page faults: the calling thread's minor faults over them "
             "(fresh memory touched). End to end: first log call until flush returned and the sink "
             "counted every event. Peak RSS: VmHWM of the child. CPU: the child's user + system "
-            "time over the same window.\n"
+            "time over the same window."
+            + (
+                f" Every scenario ran {rust['rounds']} times, round after round (each round "
+                "runs them all, so a shared machine's drift falls on every shipper alike): each "
+                "figure is the median of its rounds; the goals above show the ratio in each "
+                "round too.\n"
+                if rust.get("rounds", 1) > 1
+                else "\n"
+            )
         )
         w(
             "| scenario | ns/event (calling thread, wall) | its CPU ns/event | "
@@ -337,9 +341,7 @@ def main():
         w("")
         floor = rr.get("floor")
         if floor:
-            w(
-                "### The floor: one 1 MiB batch of 10,000 events, built, encoded and signed\n"
-            )
+            w("### The floor: one 1 MiB batch of 10,000 events, built, encoded and signed\n")
             w(
                 f"10,000 JSON messages of 78–79 bytes (exactly {floor['batch_bytes']:,} bytes with "
                 f"26 per event; {floor['body_bytes']:,} bytes of request body once JSON-escaped), "
@@ -371,19 +373,15 @@ def main():
     if crit:
         w("## Hot paths (criterion)\n")
         w(
-            "`cargo bench -p watchtower-bench --bench hot_paths --bench calling_thread` (short measurement times; "
-            "mean with its 95 % interval). `batch/*` and the queues are the core's own source "
-            "files compiled into the bench.\n"
+            "`cargo bench -p watchtower-bench --bench hot_paths --bench calling_thread` "
+            "(short measurement times; mean with its 95 % interval). `batch/*` and the queues "
+            "are the core's own source files compiled into the bench.\n"
         )
         w("| bench | mean | 95 % interval | per element | throughput |")
         w("|---|---:|---:|---:|---:|")
         for r in crit:
             per = human_ns(r["mean_ns"] / r["elements"]) if r["elements"] else "–"
-            tp = (
-                f"{r['elements'] / r['mean_ns'] * 1e3:,.2f} M elem/s"
-                if r["elements"]
-                else "–"
-            )
+            tp = f"{r['elements'] / r['mean_ns'] * 1e3:,.2f} M elem/s" if r["elements"] else "–"
             w(
                 f"| `{r['id']}` | {human_ns(r['mean_ns'])} | {human_ns(r['lo'])} – "
                 f"{human_ns(r['hi'])} | {per} | {tp} |"
@@ -410,9 +408,7 @@ def main():
                 w(f"- **{impl}: missing** — {problem}")
         if any(py["available"].values()):
             w("")
-        short_call = (
-            '`logger.info("request handled id=%d user=%s path=%s status=%d", ...)`'
-        )
+        short_call = '`logger.info("request handled id=%d user=%s path=%s status=%d", ...)`'
         for message, label in (
             ("short", f"{sizes['short']:,} short messages ({short_call})"),
             ("json", f"{sizes['json']:,} 1 KB JSON dict messages"),
@@ -476,9 +472,7 @@ def main():
                     else "–"
                 )
                 null = pr.get(f"{impl}/gil/null") or {}
-                handler_name = (
-                    "NullHandler" if handler == "null" else "CloudWatchLogHandler"
-                )
+                handler_name = "NullHandler" if handler == "null" else "CloudWatchLogHandler"
                 beyond = (
                     r["lost_secs"] - null["lost_secs"]
                     if handler != "null" and "lost_secs" in r and "lost_secs" in null

@@ -2,8 +2,13 @@
 //! run, with the same message and the same sink.
 //!
 //! ```text
-//! rust-peers [--events N] [--json PATH] [--scenarios a,b,...] [--floor-iterations K]
+//! rust-peers [--events N] [--rounds R] [--json PATH] [--scenarios a,b,...] [--floor-iterations K]
 //! ```
+//!
+//! With `--rounds R` every scenario runs R times, round after round (each round runs them all,
+//! in order), so that a shared machine's drift falls on every shipper alike; each figure
+//! reported is then the median of its R values (every round's values are kept in the JSON,
+//! under `rounds`). The floor runs in the first round only.
 //!
 //! The parent starts the bench sink in-process and runs each scenario in its own child process
 //! (`rust-peers child SCENARIO ENDPOINT N`), so that each peak-memory number (`VmHWM`) belongs
@@ -89,11 +94,19 @@ fn main() {
     let mut json_out: Option<String> = None;
     let mut scenarios: Vec<String> = SCENARIOS.iter().map(|s| s.to_string()).collect();
     let mut floor_iterations = 30usize;
+    let mut rounds = 1usize;
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--events" => events = it.next().and_then(|v| v.parse().ok()).expect("--events N"),
             "--json" => json_out = it.next(),
+            "--rounds" => {
+                rounds = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&r| r > 0)
+                    .expect("--rounds R (at least 1)")
+            }
             "--scenarios" => {
                 scenarios = it
                     .next()
@@ -107,7 +120,7 @@ fn main() {
             }
             other => {
                 eprintln!("rust-peers: unknown argument {other:?}");
-                eprintln!("usage: rust-peers [--events N] [--json PATH] [--scenarios a,b] [--floor-iterations K]");
+                eprintln!("usage: rust-peers [--events N] [--rounds R] [--json PATH] [--scenarios a,b] [--floor-iterations K]");
                 std::process::exit(2);
             }
         }
@@ -116,39 +129,20 @@ fn main() {
 
     let sink = Sink::start().expect("start the bench sink");
     let exe = std::env::current_exe().expect("own path");
-    let mut results = Vec::new();
-    for scenario in &scenarios {
-        sink.reset();
-        eprintln!("rust-peers: {scenario} ({events} events)");
-        let started = Instant::now();
-        let mut child = Command::new(&exe)
-            .args(["child", scenario, &sink.endpoint(), &events.to_string()])
-            // anyhow (in tracing-cloudwatch) would capture a backtrace per error.
-            .env_remove("RUST_BACKTRACE")
-            .env_remove("RUST_LIB_BACKTRACE")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn a scenario");
-        let mut result: Option<Value> = None;
-        let stdout = child.stdout.take().expect("piped stdout");
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(rest) = line.strip_prefix("RESULT ") {
-                result = serde_json::from_str(rest).ok();
+    let mut runs: Vec<Vec<Value>> = vec![Vec::new(); scenarios.len()];
+    for round in 1..=rounds {
+        for (scenario, done) in scenarios.iter().zip(&mut runs) {
+            if scenario == "floor" && round > 1 {
+                continue;
             }
+            eprintln!("rust-peers: {scenario} ({events} events, round {round} of {rounds})");
+            done.push(run_scenario(&exe, &sink, scenario, events));
         }
-        let status = child.wait().expect("wait for a scenario");
-        let mut value = result.unwrap_or_else(
-            || json!({"scenario": scenario, "error": format!("no result (exit status {status})")}),
-        );
-        value["wall_secs"] = json!(started.elapsed().as_secs_f64());
-        let stats = sink.stats();
-        value["sink_rejected_requests"] = json!(stats.rejected_requests);
-        eprintln!("rust-peers: {value}");
-        results.push(value);
     }
+    let results: Vec<Value> = runs.into_iter().map(median_of_rounds).collect();
     let report = json!({
         "events": events,
+        "rounds": rounds,
         "send_interval_secs": SEND_INTERVAL.as_secs_f64(),
         "results": results,
     });
@@ -157,6 +151,69 @@ fn main() {
         std::fs::write(&path, serde_json::to_string_pretty(&report).expect("json"))
             .expect("write the JSON report");
     }
+}
+
+/// One scenario's runs folded into one result: each number the median of its rounds (of the
+/// rounds without an error, if any has none), every round kept under `rounds`.
+fn median_of_rounds(runs: Vec<Value>) -> Value {
+    if runs.len() < 2 {
+        return runs.into_iter().next().unwrap_or(Value::Null);
+    }
+    let good: Vec<&Value> = runs.iter().filter(|r| r.get("error").is_none()).collect();
+    let pool: Vec<&Value> = if good.is_empty() {
+        runs.iter().collect()
+    } else {
+        good
+    };
+    let mut out = pool[0].clone();
+    if let Some(fields) = out.as_object_mut() {
+        for (key, value) in fields.iter_mut() {
+            if !value.is_number() {
+                continue;
+            }
+            let mut values: Vec<f64> = pool
+                .iter()
+                .filter_map(|r| r.get(key).and_then(Value::as_f64))
+                .collect();
+            values.sort_by(f64::total_cmp);
+            if let Some(&median) = values.get(values.len() / 2) {
+                *value = json!(median);
+            }
+        }
+        fields.insert("rounds".into(), Value::Array(runs));
+    }
+    out
+}
+
+/// Runs `scenario` in a child process against `sink`: its result line, or an error.
+fn run_scenario(exe: &std::path::Path, sink: &Sink, scenario: &str, events: u64) -> Value {
+    sink.reset();
+    let started = Instant::now();
+    let mut child = Command::new(exe)
+        .args(["child", scenario, &sink.endpoint(), &events.to_string()])
+        // anyhow (in tracing-cloudwatch) would capture a backtrace per error.
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn a scenario");
+    let mut result: Option<Value> = None;
+    let stdout = child.stdout.take().expect("piped stdout");
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        if let Some(rest) = line.strip_prefix("RESULT ") {
+            result = serde_json::from_str(rest).ok();
+        }
+    }
+    let status = child.wait().expect("wait for a scenario");
+    let mut value = result.unwrap_or_else(
+        || json!({"scenario": scenario, "error": format!("no result (exit status {status})")}),
+    );
+    value["wall_secs"] = json!(started.elapsed().as_secs_f64());
+    let stats = sink.stats();
+    value["sink_rejected_requests"] = json!(stats.rejected_requests);
+    eprintln!("rust-peers: {value}");
+    value
 }
 
 fn print_table(report: &Value) {
