@@ -44,6 +44,20 @@ def _rounds(ours: dict, peer: dict, key: str) -> str:
     return " (round by round: " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
 
 
+def paired_cost(ship: dict, null: dict, key: str = "us_per_call"):
+    """What a handler costs over NullHandler: with several rounds (run round after round), the
+    median of each round's difference, so that a run is compared with its neighbour in time
+    and not with another round's (the machine's speed drifts by tens of percent between
+    rounds); otherwise the difference of the two figures."""
+    a, b = ship.get(f"rounds_{key}"), null.get(f"rounds_{key}")
+    if a and b and len(a) == len(b) > 1 and None not in a and None not in b:
+        diffs = sorted(x - y for x, y in zip(a, b, strict=True))
+        return diffs[len(diffs) // 2]
+    if ship.get(key) is None or null.get(key) is None:
+        return None
+    return ship[key] - null[key]
+
+
 def _status(ok):
     if ok is None:
         return "n/a (not measured in this run)"
@@ -148,8 +162,9 @@ def _python_rows(pr):
         return (pr.get(label) or {}).get(key)
 
     def cost(impl, kind, key):
-        a, b = get(f"{impl}/{kind}/short", key), get(f"{impl}/null/short", key)
-        return None if a is None or b is None else a - b
+        return paired_cost(
+            pr.get(f"{impl}/{kind}/short") or {}, pr.get(f"{impl}/null/short") or {}, key
+        )
 
     rows = []
     ours, old = get("ours/ship/short", "cpu_secs"), get("3.4/ship/short", "cpu_secs")
@@ -173,7 +188,7 @@ def _python_rows(pr):
     burst = (
         f"{_fmt(cost('ours', 'ship', key))} vs {_fmt(cost('3.4', 'ship', key))} µs over "
         f"NullHandler = {_fmt(rw)}×; 1 M-record bursts, each in its own process"
-        + (f" (median of {len(rounds)} rounds)" if rounds else "")
+        + (f" (median of {len(rounds)} rounds' differences)" if rounds else "")
         + f": vs the format-only handler's {_fmt(cost('ours', 'format', key))} µs = {_fmt(rf)}×"
     )
     # Steady state: the three handlers in alternating chunks of one process.

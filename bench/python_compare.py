@@ -586,6 +586,7 @@ def median_run(runs, label):
                 chosen[key] = values[len(values) // 2]
     if len(runs) > 1:
         chosen["rounds_us_per_call"] = [r.get("us_per_call") for r in runs]
+        chosen["rounds_thread_cpu_us_per_call"] = [r.get("thread_cpu_us_per_call") for r in runs]
         chosen["rounds_cpu_secs"] = [r.get("cpu_secs") for r in runs]
     return chosen
 

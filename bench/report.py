@@ -193,9 +193,7 @@ def main():
     def py_cost(impl, message, key="us_per_call"):
         ship = pr.get(f"{impl}/ship/{message}") or {}
         null = pr.get(f"{impl}/null/{message}") or {}
-        if key in ship and key in null:
-            return ship[key] - null[key]
-        return None
+        return goals.paired_cost(ship, null, key)
 
     def py_e2e(impl, message):
         r = pr.get(f"{impl}/ship/{message}") or {}

@@ -9,12 +9,14 @@
 //! - `src/bin/rust-peers.rs`: our `tracing` layer and `log` front end against
 //!   `tracing-cloudwatch`, each scenario in its own process.
 //! - [`proc`]: peak memory and CPU time of the current process.
+//! - [`rounds`]: several rounds of a scenario folded into one result (their medians).
 //!
 //! `scripts/bench` at the repository root runs all of it and writes `docs/benchmarks.md`.
 
 pub mod floor;
 pub mod peers;
 pub mod proc;
+pub mod rounds;
 pub mod sink;
 
 pub use sink::{Sink, SinkClient, SinkOptions, SinkStats, Waited};

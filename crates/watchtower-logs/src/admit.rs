@@ -13,7 +13,7 @@ use crate::escape::unescape;
 use crate::handle::LogOutcome;
 use crate::hub::{Shared, DEAD, RUNNING};
 use crate::queue::{PushBatch, Pushed};
-use crate::record::{now_millis, QueuedEvent, Record};
+use crate::record::{floor_char_boundary, now_millis, split_message, QueuedEvent, Record};
 use crate::spool::{Append, Spool, NO_MARK};
 use crate::stats::DropReason;
 use crate::template::RenderContext;
@@ -378,27 +378,6 @@ impl Shared {
         shared.warner.warn(kind, message);
         LogOutcome::Dropped(reason)
     }
-}
-
-/// The largest index `<= max` that is a char boundary of `s`.
-fn floor_char_boundary(s: &str, max: usize) -> usize {
-    let mut cut = max.min(s.len());
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    cut
-}
-
-/// Cuts `s` into pieces of at most `max` bytes at char boundaries (`max >= 4`).
-fn split_message(s: &str, max: usize) -> Vec<String> {
-    let mut parts = Vec::with_capacity(s.len() / max + 1);
-    let mut rest = s;
-    while !rest.is_empty() {
-        let cut = floor_char_boundary(rest, max);
-        parts.push(rest[..cut].to_owned());
-        rest = &rest[cut..];
-    }
-    parts
 }
 
 #[cfg(test)]

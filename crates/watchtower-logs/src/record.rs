@@ -145,3 +145,24 @@ pub(crate) fn held_for(capacity: usize) -> usize {
     };
     chunk + QUEUED_OVERHEAD
 }
+
+/// The largest index `<= max` that is a char boundary of `s`.
+pub(crate) fn floor_char_boundary(s: &str, max: usize) -> usize {
+    let mut cut = max.min(s.len());
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    cut
+}
+
+/// Cuts `s` into pieces of at most `max` bytes at char boundaries (`max >= 4`).
+pub(crate) fn split_message(s: &str, max: usize) -> Vec<String> {
+    let mut parts = Vec::with_capacity(s.len() / max + 1);
+    let mut rest = s;
+    while !rest.is_empty() {
+        let cut = floor_char_boundary(rest, max);
+        parts.push(rest[..cut].to_owned());
+        rest = &rest[cut..];
+    }
+    parts
+}

@@ -139,7 +139,10 @@ fn main() {
             done.push(run_scenario(&exe, &sink, scenario, events));
         }
     }
-    let results: Vec<Value> = runs.into_iter().map(median_of_rounds).collect();
+    let results: Vec<Value> = runs
+        .into_iter()
+        .map(watchtower_bench::rounds::median_of_rounds)
+        .collect();
     let report = json!({
         "events": events,
         "rounds": rounds,
@@ -151,38 +154,6 @@ fn main() {
         std::fs::write(&path, serde_json::to_string_pretty(&report).expect("json"))
             .expect("write the JSON report");
     }
-}
-
-/// One scenario's runs folded into one result: each number the median of its rounds (of the
-/// rounds without an error, if any has none), every round kept under `rounds`.
-fn median_of_rounds(runs: Vec<Value>) -> Value {
-    if runs.len() < 2 {
-        return runs.into_iter().next().unwrap_or(Value::Null);
-    }
-    let good: Vec<&Value> = runs.iter().filter(|r| r.get("error").is_none()).collect();
-    let pool: Vec<&Value> = if good.is_empty() {
-        runs.iter().collect()
-    } else {
-        good
-    };
-    let mut out = pool[0].clone();
-    if let Some(fields) = out.as_object_mut() {
-        for (key, value) in fields.iter_mut() {
-            if !value.is_number() {
-                continue;
-            }
-            let mut values: Vec<f64> = pool
-                .iter()
-                .filter_map(|r| r.get(key).and_then(Value::as_f64))
-                .collect();
-            values.sort_by(f64::total_cmp);
-            if let Some(&median) = values.get(values.len() / 2) {
-                *value = json!(median);
-            }
-        }
-        fields.insert("rounds".into(), Value::Array(runs));
-    }
-    out
 }
 
 /// Runs `scenario` in a child process against `sink`: its result line, or an error.
