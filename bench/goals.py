@@ -34,14 +34,21 @@ def _core_cpu(core: dict, floor: dict) -> str:
     )
 
 
-def _rounds(ours: dict, peer: dict, key: str) -> str:
-    """The ratio in each round (`rust-peers --rounds`), round by round, when there were
-    several: the figure beside it is the ratio of the medians."""
-    a, b = ours.get("rounds") or [], peer.get("rounds") or []
-    ratios = [_ratio(x.get(key), y.get(key)) for x, y in zip(a, b, strict=False)]
+def _round_ratios(ours: list, peer: list) -> str:
+    """The ratio in each round, round by round, when there were several rounds (the figure
+    beside it is the ratio of the medians)."""
+    ratios = [_ratio(x, y) for x, y in zip(ours, peer, strict=False)]
     if len(ratios) < 2 or None in ratios:
         return ""
     return " (round by round: " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
+
+
+def _rounds(ours: dict, peer: dict, key: str) -> str:
+    """`_round_ratios` of `key` in two `rust-peers --rounds` results."""
+    return _round_ratios(
+        [x.get(key) for x in ours.get("rounds") or []],
+        [y.get(key) for y in peer.get("rounds") or []],
+    )
 
 
 def paired_cost(ship: dict, null: dict, key: str = "us_per_call"):
@@ -173,10 +180,9 @@ def _python_rows(pr):
         (
             "Python, 1 M records: whole-process CPU ≤ 0.25× watchtower 3.4.0",
             f"{_fmt(ours)} s vs {_fmt(old)} s = {_fmt(r)}×"
-            + _rounds(
-                {"rounds": [{"c": c} for c in get("ours/ship/short", "rounds_cpu_secs") or []]},
-                {"rounds": [{"c": c} for c in get("3.4/ship/short", "rounds_cpu_secs") or []]},
-                "c",
+            + _round_ratios(
+                get("ours/ship/short", "rounds_cpu_secs") or [],
+                get("3.4/ship/short", "rounds_cpu_secs") or [],
             ),
             _status(None if r is None else r <= 0.25),
         )

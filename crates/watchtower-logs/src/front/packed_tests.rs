@@ -224,6 +224,15 @@ fn random_messages_come_back_exact() {
     assert!(held < whole / 2, "{held} bytes held for {whole}");
 }
 
+/// Drains `packed`: each event's whole message and target.
+fn messages_and_targets(packed: &mut PackedEvents, text: &str) -> Vec<(String, String)> {
+    let mut got = Vec::new();
+    packed.drain(text, |e, message| {
+        got.push((message.to_string(), e.target.get(text).to_string()))
+    });
+    got
+}
+
 #[test]
 fn a_message_followed_by_other_text_stays_whole() {
     let mut text = String::new();
@@ -237,10 +246,7 @@ fn a_message_followed_by_other_text_stays_whole() {
         );
     }
     assert_eq!(text.len(), 2 * ("the same message, twice over".len() + 7));
-    let mut got = Vec::new();
-    packed.drain(&text, |e, message| {
-        got.push((message.to_string(), e.target.get(&text).to_string()))
-    });
+    let got = messages_and_targets(&mut packed, &text);
     assert_eq!(
         got[1],
         ("the same message, twice over".into(), "target1".into())
@@ -267,10 +273,7 @@ fn a_message_holding_the_events_target_stays_whole() {
         PendingEvent::new(1, Format::Json, LevelName::Info, inside, second),
         &mut text,
     );
-    let mut got = Vec::new();
-    packed.drain(&text, |e, message| {
-        got.push((message.to_string(), e.target.get(&text).to_string()))
-    });
+    let got = messages_and_targets(&mut packed, &text);
     assert_eq!(
         got[1],
         ("sent by app to queue (retry 12)".into(), "app".into())
