@@ -90,7 +90,14 @@ impl Shared {
     ) -> LogOutcome {
         let shared = self;
         let config = &shared.config;
-        shared.counters.records.fetch_add(1, Ordering::Relaxed);
+        match batch.as_deref_mut() {
+            // Counted with the batch's events, once per block (the spool queues each event
+            // itself, unbatched).
+            Some(batch) if self.spool.is_none() => batch.records += 1,
+            _ => {
+                shared.counters.records.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         if accept == Accept::IfRunning && shared.state.load(Ordering::Relaxed) != RUNNING {
             return self.drop_after_shutdown(1);
         }
@@ -252,6 +259,10 @@ impl Shared {
     /// those it drops.
     #[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
     pub(crate) fn push_batch(&self, batch: &mut PushBatch) {
+        let records = std::mem::take(&mut batch.records);
+        if records > 0 {
+            self.counters.records.fetch_add(records, Ordering::Relaxed);
+        }
         if batch.is_empty() {
             return;
         }

@@ -52,11 +52,48 @@ impl StreamQueue {
     }
 }
 
+/// Runs `f` on `stream`'s queue, created when it has none (one lookup when it exists; the
+/// name is only copied for a new queue).
+fn with_queue<R>(
+    streams: &mut StreamMap,
+    stream: &str,
+    f: impl FnOnce(&mut StreamQueue) -> R,
+) -> R {
+    match streams.get_mut(stream) {
+        Some(queue) => f(queue),
+        None => f(streams
+            .entry(Arc::from(stream))
+            .or_insert_with(|| StreamQueue::new(Instant::now()))),
+    }
+}
+
+/// Appends `event` to `queue`; true when the worker must look now (the queue's first event
+/// sets a new deadline, or the queue just filled a batch).
+fn push_to(queue: &mut StreamQueue, event: QueuedEvent, limits: BatchLimits) -> bool {
+    let size = event.size();
+    let was_empty = queue.events.is_empty();
+    if was_empty {
+        queue.oldest_at = Instant::now();
+    }
+    let was_full = is_full(queue.events.len(), queue.bytes, limits);
+    queue.events.push_back(event);
+    queue.bytes += size;
+    let now_full = is_full(queue.events.len(), queue.bytes, limits);
+    if now_full && !was_full {
+        queue.full_at = Some(Instant::now());
+    }
+    was_empty || (now_full && !was_full)
+}
+
+/// The queues by stream name. foldhash: one lookup per run of events to a stream, by a name
+/// of ~60 bytes (SipHash, the default, costs several times more and its DoS resistance buys
+/// nothing here).
+type StreamMap = HashMap<Arc<str>, StreamQueue, foldhash::fast::RandomState>;
+
 #[derive(Debug, Default)]
 struct State {
-    /// foldhash: one lookup per logged event, by a stream name of ~60 bytes (SipHash, the
-    /// default, costs several times more and its DoS resistance buys nothing here).
-    streams: HashMap<Arc<str>, StreamQueue, foldhash::fast::RandomState>,
+    /// Each stream's queue.
+    streams: StreamMap,
     /// Memory held by queued events and by in-flight batches and their request copies (see
     /// [`QueuedEvent::held`]).
     held_bytes: usize,
@@ -235,27 +272,10 @@ impl Queues {
         held: usize,
     ) -> bool {
         state.held_bytes += held;
-        let size = event.size();
         let limits = self.limits;
-        let queue = match state.streams.get_mut(stream) {
-            Some(q) => q,
-            None => state
-                .streams
-                .entry(Arc::from(stream))
-                .or_insert_with(|| StreamQueue::new(Instant::now())),
-        };
-        let was_empty = queue.events.is_empty();
-        if was_empty {
-            queue.oldest_at = Instant::now();
-        }
-        let was_full = is_full(queue.events.len(), queue.bytes, limits);
-        queue.events.push_back(event);
-        queue.bytes += size;
-        let now_full = is_full(queue.events.len(), queue.bytes, limits);
-        if now_full && !was_full {
-            queue.full_at = Some(Instant::now());
-        }
-        was_empty || (now_full && !was_full)
+        with_queue(&mut state.streams, stream, |queue| {
+            push_to(queue, event, limits)
+        })
     }
 
     /// Cuts the batches that are due: full ones always; all of a queue whose oldest event has

@@ -1,7 +1,7 @@
 //! Rendering: an event's parts into one JSON object or one plain line, RFC 3339 timestamps
 //! and JSON escaping written by hand for speed (see `docs/benchmarks.md`).
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,63 +28,78 @@ pub(crate) fn millis(time: SystemTime) -> i64 {
 
 /// Writes `ms` as RFC 3339 UTC with milliseconds, e.g. `2026-11-24T20:00:00.123Z`.
 ///
-/// Runs for every event in the logging thread, so it formats the digits itself (a chrono
-/// `format` call parses its pattern each time and costs several times more).
+/// Runs for every event, so it formats the digits itself (a chrono `format` call parses its
+/// pattern each time and costs several times more).
 pub(crate) fn write_timestamp(out: &mut String, ms: i64) {
-    out.push_str(&timestamp(ms));
+    timestamp(ms, |piece| out.push_str(piece));
 }
 
 thread_local! {
-    /// The second last rendered on this thread (-1: none) and its text: a busy thread renders
-    /// many events per second, which then only differ in their milliseconds.
-    static LAST_SECOND: Cell<(i64, [u8; 24])> = const { Cell::new((-1, [b'0'; 24])) };
+    /// The second last rendered on this thread (-1: none) and its text up to the milliseconds
+    /// (`2026-11-24T20:00:00.`): a busy thread renders many events per second, which then only
+    /// differ in their milliseconds.
+    static LAST_SECOND: RefCell<(i64, String)> = const { RefCell::new((-1, String::new())) };
 }
 
-/// `ms` as RFC 3339 UTC with milliseconds (see [`write_timestamp`]).
-fn timestamp(ms: i64) -> TimestampText {
-    let ms = ms.max(0);
-    let (second, millis) = (ms / 1000, ms % 1000);
-    let (cached, mut buf) = LAST_SECOND.get();
-    if cached != second {
-        buf = second_text(second);
-        LAST_SECOND.set((second, buf));
+/// `"000"` to `"999"`, three bytes each: an event's milliseconds are a slice of it.
+const MILLIS: &str = match std::str::from_utf8(&MILLIS_DIGITS) {
+    Ok(digits) => digits,
+    Err(_) => panic!("ASCII digits"),
+};
+
+const MILLIS_DIGITS: [u8; 3000] = {
+    let mut digits = [b'0'; 3000];
+    let mut n = 0;
+    while n < 1000 {
+        digits[3 * n] = b'0' + (n / 100) as u8;
+        digits[3 * n + 1] = b'0' + (n / 10 % 10) as u8;
+        digits[3 * n + 2] = b'0' + (n % 10) as u8;
+        n += 1;
     }
-    put_digits(&mut buf[20..23], millis);
-    TimestampText(buf)
+    digits
+};
+
+/// Passes `ms` as RFC 3339 UTC with milliseconds to `push`, in pieces.
+fn timestamp(ms: i64, mut push: impl FnMut(&str)) {
+    let ms = ms.max(0);
+    let (second, millis) = (ms / 1000, (ms % 1000) as usize);
+    let cached = LAST_SECOND.with(|last| {
+        let Ok(mut last) = last.try_borrow_mut() else {
+            return false;
+        };
+        if last.0 != second {
+            last.0 = -1;
+            second_text(second, &mut last.1);
+            last.0 = second;
+        }
+        push(&last.1);
+        true
+    });
+    if !cached {
+        let mut text = String::with_capacity(20);
+        second_text(second, &mut text);
+        push(&text);
+    }
+    push(&MILLIS[3 * millis..3 * millis + 3]);
+    push("Z");
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.000Z` for a second since the Unix epoch.
-fn second_text(second: i64) -> [u8; 24] {
+/// Writes `YYYY-MM-DDTHH:MM:SS.` for a second since the Unix epoch into `out`, replacing
+/// what it held.
+fn second_text(second: i64, out: &mut String) {
     let (days, secs) = (second.div_euclid(86_400), second.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
-    let mut buf = *b"0000-00-00T00:00:00.000Z";
-    put_digits(&mut buf[0..4], year.min(9999));
-    put_digits(&mut buf[5..7], month);
-    put_digits(&mut buf[8..10], day);
-    put_digits(&mut buf[11..13], secs / 3600);
-    put_digits(&mut buf[14..16], secs / 60 % 60);
-    put_digits(&mut buf[17..19], secs % 60);
-    buf
-}
-
-/// Writes `n` in decimal into all of `out`, zero-padded.
-fn put_digits(out: &mut [u8], mut n: i64) {
-    for digit in out.iter_mut().rev() {
-        *digit = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-}
-
-/// An RFC 3339 timestamp's 24 ASCII bytes.
-struct TimestampText([u8; 24]);
-
-impl std::ops::Deref for TimestampText {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        // Only ASCII digits and separators are ever written.
-        std::str::from_utf8(&self.0).unwrap_or("1970-01-01T00:00:00.000Z")
-    }
+    out.clear();
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.",
+        year.min(9999),
+        month,
+        day,
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
 }
 
 /// (year, month, day) of a day count since 1970-01-01, in the proleptic Gregorian calendar
@@ -183,14 +198,20 @@ fn little_slack(mut out: String) -> String {
 
 fn json_event<W: JsonOut>(out: &mut W, event: &EventParts<'_>, spans: Option<&str>) {
     out.lit("{\"timestamp\":\"", "{\\\"timestamp\\\":\\\"");
-    out.bare(&timestamp(event.time_ms));
-    out.lit("\",\"level\":", "\\\",\\\"level\\\":");
-    json_str(out, event.level);
-    out.lit(",\"target\":", ",\\\"target\\\":");
-    json_str(out, event.target);
-    out.lit(",\"message\":", ",\\\"message\\\":");
-    json_str(out, event.message);
-    out.lit(",\"fields\":{", ",\\\"fields\\\":{");
+    timestamp(event.time_ms, |piece| out.bare(piece));
+    // Keys, punctuation and the level as few constant pieces as possible.
+    match level_literal(event.level) {
+        Some((json, esc)) => out.lit(json, esc),
+        None => {
+            out.lit("\",\"level\":", "\\\",\\\"level\\\":");
+            json_str(out, event.level);
+            out.lit(",\"target\":\"", ",\\\"target\\\":\\\"");
+        }
+    }
+    out.text(event.target);
+    out.lit("\",\"message\":\"", "\\\",\\\"message\\\":\\\"");
+    out.text(event.message);
+    out.lit("\",\"fields\":{", "\\\",\\\"fields\\\":{");
     json_members(out, event.fields, true, false);
     out.lit("}", "}");
     if let Some(spans) = spans {
@@ -199,14 +220,40 @@ fn json_event<W: JsonOut>(out: &mut W, event: &EventParts<'_>, spans: Option<&st
         out.lit("]", "]");
     }
     if let Some(file) = event.file {
-        out.lit(",\"file\":", ",\\\"file\\\":");
-        json_str(out, file);
+        out.lit(",\"file\":\"", ",\\\"file\\\":\\\"");
+        out.text(file);
+        out.lit("\"", "\\\"");
     }
     if let Some(line) = event.line {
         out.lit(",\"line\":", ",\\\"line\\\":");
         out.bare(itoa::Buffer::new().format(line));
     }
     out.lit("}", "}");
+}
+
+/// The JSON from the timestamp's closing quote to the target's opening one, for the levels
+/// the front ends name, in both forms: one piece instead of five.
+fn level_literal(level: &str) -> Option<(&'static str, &'static str)> {
+    macro_rules! pair {
+        ($level:literal) => {
+            (
+                concat!("\",\"level\":\"", $level, "\",\"target\":\""),
+                concat!(
+                    "\\\",\\\"level\\\":\\\"",
+                    $level,
+                    "\\\",\\\"target\\\":\\\""
+                ),
+            )
+        };
+    }
+    Some(match level {
+        "ERROR" => pair!("ERROR"),
+        "WARN" => pair!("WARN"),
+        "INFO" => pair!("INFO"),
+        "DEBUG" => pair!("DEBUG"),
+        "TRACE" => pair!("TRACE"),
+        _ => return None,
+    })
 }
 
 fn plain_event(event: &EventParts<'_>, spans: Option<&str>) -> String {

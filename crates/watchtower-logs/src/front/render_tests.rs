@@ -61,9 +61,16 @@ fn the_escaped_rendering_is_the_json_escaped() {
     let mut spans = String::new();
     json_span(&mut spans, "req\"q", Some(&f));
     for spans in [None, Some(spans.as_str())] {
-        for message in ["done", "", "a \"quoted\" \\ line\nnext\u{1} é"] {
+        for (message, level) in [
+            ("done", "INFO"),
+            ("", "WARN"),
+            ("a \"quoted\" \\ line\nnext\u{1} é", "TRACE"),
+            // A level no front end names takes the general path.
+            ("done", "NOTI\"CE"),
+        ] {
             let mut p = parts(&f);
             p.message = message;
+            p.level = level;
             p.target = "ta\"rget";
             let json = render(Format::Json, &p, spans);
             let (escaped, text_len) = render_escaped(&p, spans);
@@ -72,6 +79,11 @@ fn the_escaped_rendering_is_the_json_escaped() {
             crate::escape::push_json_str(&mut want, &json);
             assert_eq!(format!("\"{escaped}\""), String::from_utf8(want).unwrap());
             assert_eq!(crate::escape::unescape(&escaped), json);
+            let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+            assert_eq!(v["level"], level);
+            assert_eq!(v["target"], "ta\"rget");
+            assert_eq!(v["message"], message);
+            assert_eq!(v["file"], "src/db.rs");
             assert!(escaped.capacity() <= escaped.len() + escaped.len() / 8);
         }
     }

@@ -11,6 +11,8 @@ use super::*;
 pub(crate) struct PushBatch {
     names: String,
     events: Vec<(std::ops::Range<usize>, QueuedEvent)>,
+    /// Records admitted into the batch (queued or not), counted when it is pushed.
+    pub(crate) records: u64,
 }
 
 impl PushBatch {
@@ -97,7 +99,8 @@ impl Queues {
                     .queued_bytes
                     .fetch_add(std::mem::take(bytes), Relaxed);
             };
-            for (range, event) in batch.events.drain(..) {
+            let mut pending = batch.events.drain(..).peekable();
+            while let Some((range, event)) = pending.next() {
                 if state.closed {
                     done.closed += 1;
                     continue;
@@ -112,12 +115,33 @@ impl Queues {
                         continue;
                     }
                 }
-                done.wake |= self.push_locked(&mut state, &names[range], event, held);
-                // Kept current for `reserve`, which reads it without the lock.
-                self.held.store(state.held_bytes, Relaxed);
-                done.queued += 1;
-                events += 1;
-                bytes += held as u64;
+                // This event, then the rest of its stream's run while they fit: the stream's
+                // queue looked up once per run.
+                let (limits, max_bytes) = (self.limits, self.max_bytes);
+                let reserved = self.reserved.load(Relaxed);
+                let State {
+                    streams,
+                    held_bytes,
+                    ..
+                } = &mut *state;
+                with_queue(streams, &names[range.clone()], |queue| {
+                    let mut next = Some((event, held));
+                    while let Some((event, held)) = next.take() {
+                        *held_bytes += held;
+                        done.wake |= push_to(queue, event, limits);
+                        // Kept current for `reserve`, which reads it without the lock.
+                        self.held.store(*held_bytes, Relaxed);
+                        done.queued += 1;
+                        events += 1;
+                        bytes += held as u64;
+                        if let Some((_, event)) = pending.next_if(|(r, e)| {
+                            *r == range && *held_bytes + reserved + e.held() <= max_bytes
+                        }) {
+                            let held = event.held();
+                            next = Some((event, held));
+                        }
+                    }
+                });
             }
             count(&mut events, &mut bytes);
         }
