@@ -18,13 +18,12 @@ use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use watchtower_logs::sdk::SharedCredentialsProvider;
 use watchtower_logs::{
-    AwsSettings, Config, ConfigError, DropReason, FlushError, Handle, OverflowPolicy, Record,
-    RetryPolicy, WorkerGuard,
+    Config, ConfigError, DropReason, FlushError, Handle, OverflowPolicy, Record, RetryPolicy,
+    WorkerGuard,
 };
 
-use crate::credentials::{CredentialsBroker, PythonCredentials};
+use crate::credentials::CredentialsBroker;
 use crate::sink::BackgroundSink;
 use crate::stats::stats_dict;
 use crate::text::utf8;
@@ -32,6 +31,8 @@ use crate::WatchtowerError;
 
 /// Queueing a record (waiting for room) and the `emit` outcome codes.
 mod emit;
+/// The AWS settings a handler's options make.
+mod settings;
 pub(crate) use emit::{AFTER_SHUTDOWN, DROPPED, EMPTY, IGNORED, QUEUED, TRUNCATED};
 
 /// Longest duration accepted from Python (larger values are clamped): one year.
@@ -152,33 +153,18 @@ impl Core {
         compress: bool,
     ) -> PyResult<Self> {
         let sink = BackgroundSink::default();
-        let mut aws = AwsSettings::new();
-        if let Some(profile) = profile_name {
-            let provider = py
-                .detach(|| crate::profile::credentials(&profile, region.as_deref()))
-                .map_err(WatchtowerError::new_err)?;
-            aws = aws.profile_name(profile).credentials_provider(provider);
-        }
-        if let Some(region) = region {
-            aws = aws.region(region);
-        }
-        if let Some(url) = endpoint_url {
-            aws = aws.endpoint_url(url);
-        }
-        if let Some(url) = proxy_url {
-            aws = aws.proxy(url);
-        }
-        if let Some(hosts) = no_proxy {
-            aws = aws.no_proxy(hosts);
-        }
-        if let Some(path) = ca_bundle {
-            aws = aws.ca_bundle(path);
-        }
-        if let Some(broker) = credentials {
-            aws = aws.credentials_provider(SharedCredentialsProvider::new(PythonCredentials::new(
-                &broker,
-            )));
-        }
+        let aws = settings::aws_settings(
+            py,
+            settings::Connection {
+                region,
+                endpoint_url,
+                profile_name,
+                proxy_url,
+                no_proxy,
+                ca_bundle,
+            },
+            credentials.as_deref(),
+        )?;
         let mut retry = RetryPolicy::default();
         if let Some(limit) = max_retry_time {
             retry.max_elapsed = seconds(limit);

@@ -5,7 +5,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::validate::{check_range, validate_log_group_name, validate_tags};
+use super::validate::{
+    check_kms_key_id, check_retention_days, check_sizes, validate_log_group_name, validate_tags,
+    Sizes,
+};
 use super::{
     Config, LogGroupClass, OverflowPolicy, OversizePolicy, DEFAULT_LOG_GROUP_NAME,
     DEFAULT_LOG_STREAM_NAME, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_MESSAGE_SIZE,
@@ -14,9 +17,7 @@ use super::{
 };
 use crate::aws::AwsSettings;
 use crate::error::ConfigError;
-use crate::limits::{
-    EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, RETENTION_DAYS,
-};
+use crate::limits::{MAX_BATCH_BYTES, MAX_BATCH_EVENTS};
 use crate::retry::RetryPolicy;
 use crate::template::{StreamNameTemplate, TemplateValues};
 use crate::warn::{StderrSink, WarningSink};
@@ -323,60 +324,17 @@ impl ConfigBuilder {
         }
         self.aws.validate()?;
         let template = StreamNameTemplate::parse(&self.log_stream_name, self.template_values)?;
-        check_range(
-            "max_batch_size",
-            self.max_batch_size,
-            EVENT_OVERHEAD_BYTES + 1,
-            MAX_BATCH_BYTES,
-        )?;
-        check_range("max_batch_count", self.max_batch_count, 1, MAX_BATCH_EVENTS)?;
-        check_range(
-            "max_message_size",
-            self.max_message_size,
-            EVENT_OVERHEAD_BYTES + 4,
-            MAX_EVENT_BYTES,
-        )?;
-        if self.max_message_size > self.max_batch_size && !self.large_events_alone {
-            return Err(ConfigError::InvalidOption {
-                option: "max_message_size",
-                reason: format!(
-                    "{} is larger than max_batch_size ({}): such an event could never be sent",
-                    self.max_message_size, self.max_batch_size
-                ),
-            });
-        }
-        if self.max_queue_bytes < self.max_message_size {
-            return Err(ConfigError::InvalidOption {
-                option: "max_queue_bytes",
-                reason: format!(
-                    "{} cannot hold one event of max_message_size ({})",
-                    self.max_queue_bytes, self.max_message_size
-                ),
-            });
-        }
-        if self.max_concurrent_requests == 0 {
-            return Err(ConfigError::InvalidOption {
-                option: "max_concurrent_requests",
-                reason: "must be at least 1".into(),
-            });
-        }
-        if let Some(days) = self.retention_days {
-            if !RETENTION_DAYS.contains(&days) {
-                return Err(ConfigError::InvalidOption {
-                    option: "retention_days",
-                    reason: format!("{days} is not one of {RETENTION_DAYS:?}"),
-                });
-            }
-        }
+        check_sizes(&Sizes {
+            max_batch_size: self.max_batch_size,
+            max_batch_count: self.max_batch_count,
+            max_message_size: self.max_message_size,
+            large_events_alone: self.large_events_alone,
+            max_queue_bytes: self.max_queue_bytes,
+            max_concurrent_requests: self.max_concurrent_requests,
+        })?;
+        check_retention_days(self.retention_days)?;
         validate_tags(&self.log_group_tags)?;
-        if let Some(kms) = &self.kms_key_id {
-            if kms.is_empty() || kms.chars().count() > 256 {
-                return Err(ConfigError::InvalidOption {
-                    option: "kms_key_id",
-                    reason: "must be a KMS key ARN of 1 to 256 characters".into(),
-                });
-            }
-        }
+        check_kms_key_id(self.kms_key_id.as_deref())?;
         self.retry.validate()?;
         let spool = super::spool::check(
             self.spool_dir,
