@@ -87,10 +87,15 @@ fn block_waits_for_room_then_gives_up() {
 /// same events kept, dropped and evicted, the same counters, a wake-up when one would wake.
 #[test]
 fn a_batch_is_pushed_as_its_events_one_by_one() {
-    let events: Vec<(&str, String)> = (0..12)
-        .map(|i| (["s", "s", "t"][i % 3], format!("m{i}")))
-        .collect();
-    for policy in [OverflowPolicy::DropNewest, OverflowPolicy::DropOldest] {
+    // Short runs of one stream, and runs that reach the bound in their middle (a run is
+    // queued with one lookup of its stream's queue while its events fit).
+    let patterns: [&[&str]; 2] = [&["s", "s", "t"], &["s", "s", "s", "s", "s", "t"]];
+    for (pattern, policy) in patterns.into_iter().flat_map(|p| {
+        [OverflowPolicy::DropNewest, OverflowPolicy::DropOldest].map(move |policy| (p, policy))
+    }) {
+        let events: Vec<(&str, String)> = (0..12)
+            .map(|i| (pattern[i % pattern.len()], format!("m{i}")))
+            .collect();
         let bound = 7 * crate::record::held_for(2);
         let (one, c1) = (Queues::new(LIMITS, bound), Counters::default());
         let mut woke = false;

@@ -118,7 +118,6 @@ impl Queues {
                 // This event, then the rest of its stream's run while they fit: the stream's
                 // queue looked up once per run.
                 let (limits, max_bytes) = (self.limits, self.max_bytes);
-                let reserved = self.reserved.load(Relaxed);
                 let State {
                     streams,
                     held_bytes,
@@ -135,7 +134,8 @@ impl Queues {
                         events += 1;
                         bytes += held as u64;
                         if let Some((_, event)) = pending.next_if(|(r, e)| {
-                            *r == range && *held_bytes + reserved + e.held() <= max_bytes
+                            *r == range
+                                && *held_bytes + self.reserved.load(Relaxed) + e.held() <= max_bytes
                         }) {
                             let held = event.held();
                             next = Some((event, held));
