@@ -162,16 +162,26 @@ impl Shared {
         } else if let Some(stream) = &shared.constant_stream {
             self.queue_all(stream, message, parts, queue)
         } else {
-            STREAM_NAME.with(|cache| match cache.try_borrow_mut() {
-                Ok(mut cache) => {
-                    let name = cache.name(self, &ctx);
-                    self.queue_all(name, message, parts, queue)
-                }
-                Err(_) => {
+            // Without the cache (re-entered, or the thread's copy already destroyed: a
+            // thread-local's destructor may log as the thread exits), the name is rendered
+            // afresh.
+            let mut pending = Some((message, parts));
+            let cached = STREAM_NAME
+                .try_with(|cache| {
+                    let mut cache = cache.try_borrow_mut().ok()?;
+                    let (message, parts) = pending.take()?;
+                    Some(self.queue_all(cache.name(self, &ctx), message, parts, &mut *queue))
+                })
+                .ok()
+                .flatten();
+            match (cached, pending) {
+                (Some(dropped), _) => dropped,
+                (None, Some((message, parts))) => {
                     let name = config.log_stream_name.render(&ctx);
                     self.queue_all(&name, message, parts, queue)
                 }
-            })
+                (None, None) => None,
+            }
         };
         dropped.unwrap_or(outcome)
     }

@@ -1,5 +1,6 @@
 //! Unit tests of admission: cutting oversize messages, reusing stream names.
 use super::*;
+use std::sync::Arc;
 
 #[test]
 fn cuts_fall_on_char_boundaries() {
@@ -65,4 +66,56 @@ fn a_reused_stream_name_is_always_the_right_one() {
     want.sort();
     got.sort();
     assert_eq!(got, want);
+}
+
+/// A thread-local's destructor may log as its thread exits, after this thread's caches of the
+/// stream name are gone: the name is then rendered afresh (before, `with` panicked there, and
+/// a panic in a thread-local's destructor aborts the process).
+#[test]
+fn a_record_logged_from_a_thread_local_destructor_is_queued() {
+    struct LogsOnDrop(Arc<Shared>);
+    impl Drop for LogsOnDrop {
+        fn drop(&mut self) {
+            let record = Record::new("from a destructor")
+                .logger_name("late")
+                .timestamp_millis(1_700_000_000_000);
+            let outcome = self.0.log(None, record, Accept::IfRunning);
+            assert_eq!(outcome, LogOutcome::Queued);
+        }
+    }
+    thread_local! {
+        static LATE: std::cell::RefCell<Option<LogsOnDrop>> = const { std::cell::RefCell::new(None) };
+    }
+    let config = crate::Config::builder()
+        .log_stream_name("s-{logger_name}-{strftime:%Y}")
+        .aws(crate::AwsSettings::new().region("us-east-1"))
+        .build()
+        .unwrap();
+    let shared = Arc::new(Shared::new(config));
+    let logger = shared.clone();
+    std::thread::spawn(move || {
+        // Registered first, so destroyed after the stream name's caches (the name's and the
+        // strftime's), which the next lines create.
+        LATE.with(|late| *late.borrow_mut() = Some(LogsOnDrop(logger.clone())));
+        let record = Record::new("first")
+            .logger_name("early")
+            .timestamp_millis(1_700_000_000_000);
+        assert_eq!(
+            logger.log(None, record, Accept::IfRunning),
+            LogOutcome::Queued
+        );
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    let (batches, _) = shared.queues.take_due(Instant::now(), Duration::ZERO, true);
+    let mut got: Vec<String> = batches
+        .iter()
+        .flat_map(|b| {
+            b.events
+                .iter()
+                .map(|e| format!("{} {}", b.stream, e.message))
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, ["s-early-2023 first", "s-late-2023 from a destructor"]);
 }

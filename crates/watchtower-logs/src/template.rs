@@ -276,20 +276,32 @@ fn render_strftime(out: &mut String, format: &str, subsecond: bool, timestamp_ms
     } else {
         timestamp_ms.div_euclid(1000)
     };
-    STRFTIME_CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
+    let render = |format: &str| {
+        let time = DateTime::<Utc>::from_timestamp_millis(timestamp_ms).unwrap_or_default();
+        let mut raw = String::new();
+        // The format was checked when parsed, so this cannot fail; ignore it if it does.
+        let _ = write!(raw, "{}", time.format(format));
+        sanitize(&raw)
+    };
+    // Without the cache (the thread's copy already destroyed: a thread-local's destructor may
+    // log as the thread exits), the name is rendered afresh.
+    let cached = STRFTIME_CACHE.try_with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return false;
+        };
         if cache.1 != key || cache.0 != format {
-            let time = DateTime::<Utc>::from_timestamp_millis(timestamp_ms).unwrap_or_default();
-            let mut raw = String::new();
-            // The format was checked when parsed, so this cannot fail; ignore it if it does.
-            let _ = write!(raw, "{}", time.format(format));
             cache.0.clear();
+            cache.1 = i64::MIN;
+            cache.2 = render(format);
             cache.0.push_str(format);
             cache.1 = key;
-            cache.2 = sanitize(&raw);
         }
         out.push_str(&cache.2);
+        true
     });
+    if cached != Ok(true) {
+        out.push_str(&render(format));
+    }
 }
 
 /// Makes a finished name valid: empty becomes `-`, longer than 512 characters is cut.

@@ -137,6 +137,8 @@ fn a_burst_beyond_the_queue_bound_is_dropped_and_counted_never_lost() {
         "every event delivered or counted"
     );
     assert_eq!(stats.dropped.total(), full);
+    // A drain counts a block's records once, kept or dropped.
+    assert_eq!(stats.records, N, "{stats:?}");
     let delivered = moto.all_events(group).len() as u64;
     assert_eq!(delivered, stats.delivered);
     // What was kept arrived once each.

@@ -63,7 +63,9 @@ const MILLIS_DIGITS: [u8; 3000] = {
 fn timestamp(ms: i64, mut push: impl FnMut(&str)) {
     let ms = ms.max(0);
     let (second, millis) = (ms / 1000, (ms % 1000) as usize);
-    let cached = LAST_SECOND.with(|last| {
+    // Without the cache (re-entered, or the thread's copy already destroyed: a thread-local's
+    // destructor may log as the thread exits), the second is written afresh.
+    let cached = LAST_SECOND.try_with(|last| {
         let Ok(mut last) = last.try_borrow_mut() else {
             return false;
         };
@@ -75,7 +77,7 @@ fn timestamp(ms: i64, mut push: impl FnMut(&str)) {
         push(&last.1);
         true
     });
-    if !cached {
+    if cached != Ok(true) {
         let mut text = String::with_capacity(20);
         second_text(second, &mut text);
         push(&text);

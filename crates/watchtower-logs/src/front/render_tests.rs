@@ -177,3 +177,31 @@ fn plain_is_one_line_like_fmt() {
         "2026-11-24T20:00:00.123Z INFO app::db: done"
     );
 }
+
+/// A timestamp written from a thread-local's destructor, after this thread's cached second is
+/// gone, is written afresh (before, `with` panicked there, which aborts the process).
+#[test]
+fn a_timestamp_written_from_a_thread_local_destructor_is_right() {
+    struct WritesOnDrop(std::sync::mpsc::Sender<String>);
+    impl Drop for WritesOnDrop {
+        fn drop(&mut self) {
+            let mut out = String::new();
+            write_timestamp(&mut out, 1_795_550_400_123);
+            let _ = self.0.send(out);
+        }
+    }
+    thread_local! {
+        static LATE: std::cell::RefCell<Option<WritesOnDrop>> = const { std::cell::RefCell::new(None) };
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // Registered first, so destroyed after the cached second, which the next line creates.
+        LATE.with(|late| *late.borrow_mut() = Some(WritesOnDrop(tx)));
+        let mut first = String::new();
+        write_timestamp(&mut first, 0);
+        assert_eq!(first, "1970-01-01T00:00:00.000Z");
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    assert_eq!(rx.recv().unwrap(), "2026-11-24T20:00:00.123Z");
+}
