@@ -3,6 +3,7 @@ before the crash window; a new process with the same directory delivers every re
 twice. Also from dictConfig, and an unusable directory falls back to memory with one warning.
 Each case runs in fresh interpreters."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -116,3 +117,55 @@ def test_an_unusable_spool_dir_falls_back_to_memory_and_warns_once(moto, group, 
     assert "FALLBACK 100" in out.stdout
     assert out.stderr.count("cannot be used") == 1, out.stderr
     assert events_by_stream(group)["s"] == [f"m {i}" for i in range(100)]
+
+
+def test_a_forked_child_does_not_hold_back_the_replay_of_its_dead_parent(moto, group, tmp_path):
+    """A process with a spool forks (a pre-forking server's worker) and dies: its segments are
+    replayed by the next process while the child still runs (the child shared the segments'
+    locks, and used to keep them until it exited)."""
+    spool = tmp_path / "spool"
+    child_pid = tmp_path / "child.pid"
+    _crash(
+        f"""
+        import logging, os, signal, time, watchtower
+        handler = watchtower.CloudWatchLogHandler(
+            log_group_name={group!r}, log_stream_name="app", spool_dir={str(spool)!r}
+        )
+        logger = logging.getLogger("app")
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+        for i in range(100):
+            logger.info("record %04d", i)
+        time.sleep(1.5)
+        pid = os.fork()
+        if pid == 0:
+            # Off the test's pipes, or it would wait for this child's end.
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            time.sleep(120)
+            os._exit(0)
+        with open({str(child_pid)!r}, "w") as f:
+            f.write(str(pid))
+        os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        tmp_path,
+    )
+    pid = int(child_pid.read_text())
+    try:
+        os.kill(pid, 0)  # the child still runs
+        out = run_python(
+            f"""
+            import watchtower
+            handler = watchtower.CloudWatchLogHandler(
+                log_group_name={group!r}, log_stream_name="app", spool_dir={str(spool)!r}
+            )
+            handler.close()
+            print("REPLAYED", handler.stats()["replayed"])
+            """,
+            cwd=tmp_path,
+        )
+        assert "REPLAYED 100" in out.stdout, out.stdout + out.stderr
+        assert all_messages(group) == [f"record {i:04d}" for i in range(100)]
+    finally:
+        os.kill(pid, signal.SIGKILL)

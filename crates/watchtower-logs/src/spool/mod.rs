@@ -10,10 +10,13 @@
 //!   deleted once rotated and all its records are settled.
 //! - At start, segments whose owner is gone (`lock`: an `flock` that dies with its process) are
 //!   claimed, checked (`format`: CRC-32 per record) and fed back to the queues (`replay`).
+//! - A child forked without exec lets go of the segments' locks it shares with its parent as
+//!   it starts (`fork`), so that the parent's death leaves them to the next start at once.
 //! - A directory that cannot be written, or a full disk, falls back to memory: one warning, and
 //!   [`Stats::spool_fallback`](crate::Stats::spool_fallback) counts the events not spooled.
 
 mod ack;
+mod fork;
 mod format;
 mod lock;
 mod replay;
@@ -116,7 +119,7 @@ pub(crate) struct Spool {
     room: Condvar,
     acks: Mutex<HashMap<u32, File>>,
     /// Locked files of segments claimed from dead processes.
-    claimed: Mutex<HashMap<u32, File>>,
+    claimed: Mutex<HashMap<u32, fork::Locked>>,
     fallen_back: AtomicBool,
     replaying: AtomicBool,
     counters: Arc<Counters>,

@@ -122,7 +122,7 @@ impl Spool {
             );
             id
         };
-        super::lock(&self.claimed).insert(id, file);
+        super::lock(&self.claimed).insert(id, super::fork::Locked::new(file));
         let cutoff = crate::record::now_millis() - TOO_OLD_MS;
         let mut reader = format::Reader::new(&bytes, start);
         let mut too_old = Vec::new();

@@ -11,6 +11,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::sync::atomic::Ordering::Relaxed;
 
+use super::fork::Locked;
 use super::{lock, rotate, Pending, Spool, FLUSH_BYTES};
 
 /// Buffers kept for reuse, and the largest one kept.
@@ -19,7 +20,7 @@ const SPARE_CAPACITY: usize = 4 << 20;
 
 /// The writer loop; returns after [`Spool::close`] once everything buffered is written.
 pub(super) fn run(spool: &Spool) {
-    let mut files: HashMap<u32, File> = HashMap::new();
+    let mut files: HashMap<u32, Locked> = HashMap::new();
     loop {
         let (pending, stopping) = {
             let mut st = spool.lock();
@@ -53,7 +54,7 @@ pub(super) fn run(spool: &Spool) {
     }
 }
 
-fn write_pending(spool: &Spool, files: &mut HashMap<u32, File>, pending: Vec<Pending>) {
+fn write_pending(spool: &Spool, files: &mut HashMap<u32, Locked>, pending: Vec<Pending>) {
     let mut written: Vec<u32> = Vec::new();
     let mut not_spooled = 0;
     let mut spare = Vec::new();
@@ -96,7 +97,7 @@ fn write_pending(spool: &Spool, files: &mut HashMap<u32, File>, pending: Vec<Pen
 }
 
 /// Writes one buffer, creating its segment file first if needed.
-fn write_one(spool: &Spool, files: &mut HashMap<u32, File>, p: &Pending) -> io::Result<()> {
+fn write_one(spool: &Spool, files: &mut HashMap<u32, Locked>, p: &Pending) -> io::Result<()> {
     let file = match files.entry(p.segment) {
         Entry::Occupied(e) => e.into_mut(),
         Entry::Vacant(v) => {
@@ -119,7 +120,7 @@ fn write_one(spool: &Spool, files: &mut HashMap<u32, File>, p: &Pending) -> io::
             std::fs::rename(&tmp, spool.dir.join(format!("{name}.wal")))?;
             // The new name survives a power cut too.
             File::open(&spool.dir)?.sync_all()?;
-            v.insert(file)
+            v.insert(Locked::new(file))
         }
     };
     file.write_all(&p.bytes)?;
@@ -142,7 +143,7 @@ fn write_one(spool: &Spool, files: &mut HashMap<u32, File>, p: &Pending) -> io::
 }
 
 /// Deletes the files of sealed segments whose records are all settled.
-fn delete_settled(spool: &Spool, files: &mut HashMap<u32, File>) {
+fn delete_settled(spool: &Spool, files: &mut HashMap<u32, Locked>) {
     let doomed: Vec<(u32, std::sync::Arc<str>)> = {
         let mut st = spool.lock();
         let ids: Vec<u32> = st
