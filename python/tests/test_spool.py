@@ -125,35 +125,35 @@ def test_a_forked_child_does_not_hold_back_the_replay_of_its_dead_parent(moto, g
     locks, and used to keep them until it exited)."""
     spool = tmp_path / "spool"
     child_pid = tmp_path / "child.pid"
-    _crash(
-        f"""
-        import logging, os, signal, time, watchtower
-        handler = watchtower.CloudWatchLogHandler(
-            log_group_name={group!r}, log_stream_name="app", spool_dir={str(spool)!r}
-        )
-        logger = logging.getLogger("app")
-        logger.setLevel(logging.INFO)
-        logger.addHandler(handler)
-        for i in range(100):
-            logger.info("record %04d", i)
-        time.sleep(1.5)
-        pid = os.fork()
-        if pid == 0:
-            # Off the test's pipes, or it would wait for this child's end.
-            null = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(null, fd)
-            time.sleep(120)
-            os._exit(0)
-        with open({str(child_pid)!r}, "w") as f:
-            f.write(str(pid))
-        os.kill(os.getpid(), signal.SIGKILL)
-        """,
-        tmp_path,
-    )
-    pid = int(child_pid.read_text())
     try:
-        os.kill(pid, 0)  # the child still runs
+        _crash(
+            f"""
+            import logging, os, signal, time, watchtower
+            handler = watchtower.CloudWatchLogHandler(
+                log_group_name={group!r}, log_stream_name="app", spool_dir={str(spool)!r}
+            )
+            logger = logging.getLogger("app")
+            logger.setLevel(logging.INFO)
+            logger.addHandler(handler)
+            for i in range(100):
+                logger.info("record %04d", i)
+            time.sleep(1.5)
+            pid = os.fork()
+            if pid == 0:
+                # Off the test's pipes, or it would wait for this child's end.
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                time.sleep(120)
+                os._exit(0)
+            with open({str(child_pid)!r}, "w") as f:
+                f.write(str(pid))
+            os.kill(os.getpid(), signal.SIGKILL)
+            """,
+            tmp_path,
+        )
+        pid = int(child_pid.read_text())
+        os.kill(pid, 0)  # the child runs
         out = run_python(
             f"""
             import watchtower
@@ -165,7 +165,12 @@ def test_a_forked_child_does_not_hold_back_the_replay_of_its_dead_parent(moto, g
             """,
             cwd=tmp_path,
         )
+        os.kill(pid, 0)  # and ran all along
         assert "REPLAYED 100" in out.stdout, out.stdout + out.stderr
         assert all_messages(group) == [f"record {i:04d}" for i in range(100)]
     finally:
-        os.kill(pid, signal.SIGKILL)
+        if child_pid.exists():
+            try:
+                os.kill(int(child_pid.read_text()), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass

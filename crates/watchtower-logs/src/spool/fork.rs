@@ -10,16 +10,19 @@
 //! parent's [`Locked`], should the child ever drop its copy, closes nothing of the child's.
 
 use std::fs::File;
-use std::ops::{Deref, DerefMut};
+use std::io::{self, Read, Write};
+use std::ops::Deref;
 #[cfg(unix)]
 use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
 
-/// Descriptors of the segment files this process holds locked (-1: a free slot). A process
-/// holding more (many shippers with spools) keeps the rest in a forked child.
+/// Descriptors of the segment files this process holds, or is about to lock (-1: a free
+/// slot). A spool holds at most `spool_max_bytes / 4 MiB` of its own (and what it claimed from
+/// dead processes); beyond this many in all, a forked child keeps the rest until it exits.
 #[cfg(unix)]
-static LOCKED: [AtomicI32; 256] = [const { AtomicI32::new(-1) }; 256];
+static LOCKED: [AtomicI32; 1024] = [const { AtomicI32::new(-1) }; 1024];
 
-/// A segment file this process holds locked, listed in [`LOCKED`] while it is open.
+/// A segment file this process holds locked (or is about to lock), listed in [`LOCKED`] while
+/// it is open.
 #[derive(Debug)]
 pub(crate) struct Locked {
     file: File,
@@ -29,7 +32,8 @@ pub(crate) struct Locked {
 }
 
 impl Locked {
-    /// Lists `file`, which the caller has just locked.
+    /// Lists `file`, which the caller is about to lock (listed first: a child forked between
+    /// the lock and the listing would keep its share of the lock).
     pub(crate) fn new(file: File) -> Locked {
         #[cfg(unix)]
         {
@@ -67,9 +71,21 @@ impl Deref for Locked {
     }
 }
 
-impl DerefMut for Locked {
-    fn deref_mut(&mut self) -> &mut File {
-        &mut self.file
+// Reading and writing go through `&File`: no `DerefMut`, which would let a listed file be
+// replaced (closed) while still listed.
+impl Read for Locked {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&self.file).read(buf)
+    }
+}
+
+impl Write for Locked {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&self.file).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&self.file).flush()
     }
 }
 
@@ -112,24 +128,43 @@ extern "C" fn release_in_child() {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+
+    const ALONE: &str = "WATCHTOWER_FORK_TEST_ALONE";
 
     /// A child forked while a segment is locked lets go of its share of the lock at once: the
     /// parent's lock is then the only one, and another open file can take the lock as soon
     /// as the parent closes its own (before, only when the child also exited).
     #[test]
     fn a_forked_child_lets_go_of_the_segment_locks() {
+        // It forks: run alone, in a process of its own, so that no other test's files (locked
+        // without `Locked`) are copied into the child.
+        if std::env::var_os(ALONE).is_none() {
+            let status = std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "spool::fork::tests::a_forked_child_lets_go_of_the_segment_locks",
+                    "--test-threads=1",
+                ])
+                .env(ALONE, "1")
+                .status()
+                .unwrap();
+            assert!(status.success(), "the test, run alone: {status}");
+            return;
+        }
         let dir = std::env::temp_dir().join(format!("wt-fork-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("x.wal");
-        let file = File::create(&path).unwrap();
-        assert!(super::super::lock::try_lock(&file).unwrap());
-        let locked = Locked::new(file);
+        let locked = Locked::new(File::create(&path).unwrap());
+        assert!(super::super::lock::try_lock(&locked).unwrap());
         let mut ready = [0 as libc::c_int; 2];
         // SAFETY: a pipe into a local array.
-        assert_eq!(unsafe { libc::pipe(ready.as_mut_ptr()) }, 0);
+        assert_eq!(
+            unsafe { libc::pipe2(ready.as_mut_ptr(), libc::O_CLOEXEC) },
+            0
+        );
         // SAFETY: the child only writes to the pipe and sleeps (async-signal-safe), and
         // leaves with `_exit`.
         let child = unsafe { libc::fork() };
@@ -143,11 +178,8 @@ mod tests {
             }
         }
         let mut byte = [0u8];
-        // SAFETY: reads one byte into a local array.
-        assert_eq!(
-            unsafe { libc::read(ready[0], byte.as_mut_ptr().cast(), 1) },
-            1
-        );
+        // SAFETY: reads one byte into a local array; closes the pipe's two ends.
+        let read = unsafe { libc::read(ready[0], byte.as_mut_ptr().cast(), 1) };
         unsafe {
             libc::close(ready[0]);
             libc::close(ready[1]);
@@ -155,12 +187,13 @@ mod tests {
         drop(locked);
         let other = File::open(&path).unwrap();
         let taken = super::super::lock::try_lock(&other).unwrap();
-        // SAFETY: the child is ours and still sleeping.
+        // SAFETY: the child is ours; it is still sleeping.
         unsafe {
             libc::kill(child, libc::SIGKILL);
             libc::waitpid(child, std::ptr::null_mut(), 0);
         }
         let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(read, 1, "the child said it started");
         assert!(taken, "the sleeping child still held the segment's lock");
     }
 }

@@ -72,9 +72,11 @@ impl Spool {
 
     /// Claims and replays one segment; `None` when `feed` asked to stop.
     fn replay_segment(&self, path: &Path, feed: &mut Feed<'_>) -> Option<u64> {
-        let Ok(mut file) = File::open(path) else {
+        let Ok(file) = File::open(path) else {
             return Some(0);
         };
+        // Listed before it is locked: a child forked at any moment after lets go of it.
+        let mut file = super::fork::Locked::new(file);
         if !matches!(lock::try_lock(&file), Ok(true)) || !lock::still_linked(&file) {
             return Some(0); // a live owner, or another replayer has it
         }
@@ -122,7 +124,7 @@ impl Spool {
             );
             id
         };
-        super::lock(&self.claimed).insert(id, super::fork::Locked::new(file));
+        super::lock(&self.claimed).insert(id, file);
         let cutoff = crate::record::now_millis() - TOO_OLD_MS;
         let mut reader = format::Reader::new(&bytes, start);
         let mut too_old = Vec::new();

@@ -111,7 +111,8 @@ fn write_one(spool: &Spool, files: &mut HashMap<u32, Locked>, p: &Pending) -> io
             // Logs can be private: only the owner reads the segments.
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let file = options.open(&tmp)?;
+            // Listed before it is locked: a child forked at any moment after lets go of it.
+            let file = Locked::new(options.open(&tmp)?);
             if !super::lock::try_lock(&file)? {
                 return Err(io::Error::other(
                     "a new segment file was locked by another process",
@@ -120,7 +121,7 @@ fn write_one(spool: &Spool, files: &mut HashMap<u32, Locked>, p: &Pending) -> io
             std::fs::rename(&tmp, spool.dir.join(format!("{name}.wal")))?;
             // The new name survives a power cut too.
             File::open(&spool.dir)?.sync_all()?;
-            v.insert(Locked::new(file))
+            v.insert(file)
         }
     };
     file.write_all(&p.bytes)?;
