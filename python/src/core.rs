@@ -153,18 +153,15 @@ impl Core {
         compress: bool,
     ) -> PyResult<Self> {
         let sink = BackgroundSink::default();
-        let aws = settings::aws_settings(
-            py,
-            settings::Connection {
-                region,
-                endpoint_url,
-                profile_name,
-                proxy_url,
-                no_proxy,
-                ca_bundle,
-            },
-            credentials.as_deref(),
-        )?;
+        let aws = settings::Connection {
+            region,
+            endpoint_url,
+            profile_name,
+            proxy_url,
+            no_proxy,
+            ca_bundle,
+        }
+        .aws_settings(py, credentials.as_deref())?;
         let mut retry = RetryPolicy::default();
         if let Some(limit) = max_retry_time {
             retry.max_elapsed = seconds(limit);

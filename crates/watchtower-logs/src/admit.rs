@@ -166,21 +166,18 @@ impl Shared {
             // thread-local's destructor may log as the thread exits), the name is rendered
             // afresh.
             let mut pending = Some((message, parts));
-            let cached = STREAM_NAME
-                .try_with(|cache| {
-                    let mut cache = cache.try_borrow_mut().ok()?;
-                    let (message, parts) = pending.take()?;
-                    Some(self.queue_all(cache.name(self, &ctx), message, parts, &mut *queue))
-                })
-                .ok()
-                .flatten();
-            match (cached, pending) {
-                (Some(dropped), _) => dropped,
-                (None, Some((message, parts))) => {
+            let cached = STREAM_NAME.try_with(|cache| {
+                let mut cache = cache.try_borrow_mut().ok()?;
+                let (message, parts) = pending.take()?;
+                self.queue_all(cache.name(self, &ctx), message, parts, &mut *queue)
+            });
+            match pending {
+                // Queued through the cache.
+                None => cached.ok().flatten(),
+                Some((message, parts)) => {
                     let name = config.log_stream_name.render(&ctx);
                     self.queue_all(&name, message, parts, queue)
                 }
-                (None, None) => None,
             }
         };
         dropped.unwrap_or(outcome)

@@ -20,48 +20,50 @@ pub(super) struct Connection {
     pub(super) ca_bundle: Option<PathBuf>,
 }
 
-/// The settings for `connection`; with `credentials`, botocore's (they win over a profile's).
-/// A profile's chain is built with the GIL released; a profile that cannot be read raises
-/// `WatchtowerError`.
-pub(super) fn aws_settings(
-    py: Python<'_>,
-    connection: Connection,
-    credentials: Option<&CredentialsBroker>,
-) -> PyResult<AwsSettings> {
-    let Connection {
-        region,
-        endpoint_url,
-        profile_name,
-        proxy_url,
-        no_proxy,
-        ca_bundle,
-    } = connection;
-    let mut aws = AwsSettings::new();
-    if let Some(profile) = profile_name {
-        let provider = py
-            .detach(|| crate::profile::credentials(&profile, region.as_deref()))
-            .map_err(WatchtowerError::new_err)?;
-        aws = aws.profile_name(profile).credentials_provider(provider);
+impl Connection {
+    /// The settings; with `credentials`, botocore's (they win over a profile's). A profile's
+    /// chain is built with the GIL released; a profile that cannot be read raises
+    /// `WatchtowerError`.
+    pub(super) fn aws_settings(
+        self,
+        py: Python<'_>,
+        credentials: Option<&CredentialsBroker>,
+    ) -> PyResult<AwsSettings> {
+        let Connection {
+            region,
+            endpoint_url,
+            profile_name,
+            proxy_url,
+            no_proxy,
+            ca_bundle,
+        } = self;
+        let mut aws = AwsSettings::new();
+        if let Some(profile) = profile_name {
+            let provider = py
+                .detach(|| crate::profile::credentials(&profile, region.as_deref()))
+                .map_err(WatchtowerError::new_err)?;
+            aws = aws.profile_name(profile).credentials_provider(provider);
+        }
+        if let Some(region) = region {
+            aws = aws.region(region);
+        }
+        if let Some(url) = endpoint_url {
+            aws = aws.endpoint_url(url);
+        }
+        if let Some(url) = proxy_url {
+            aws = aws.proxy(url);
+        }
+        if let Some(hosts) = no_proxy {
+            aws = aws.no_proxy(hosts);
+        }
+        if let Some(path) = ca_bundle {
+            aws = aws.ca_bundle(path);
+        }
+        if let Some(broker) = credentials {
+            aws = aws.credentials_provider(SharedCredentialsProvider::new(PythonCredentials::new(
+                broker,
+            )));
+        }
+        Ok(aws)
     }
-    if let Some(region) = region {
-        aws = aws.region(region);
-    }
-    if let Some(url) = endpoint_url {
-        aws = aws.endpoint_url(url);
-    }
-    if let Some(url) = proxy_url {
-        aws = aws.proxy(url);
-    }
-    if let Some(hosts) = no_proxy {
-        aws = aws.no_proxy(hosts);
-    }
-    if let Some(path) = ca_bundle {
-        aws = aws.ca_bundle(path);
-    }
-    if let Some(broker) = credentials {
-        aws = aws.credentials_provider(SharedCredentialsProvider::new(PythonCredentials::new(
-            broker,
-        )));
-    }
-    Ok(aws)
 }
