@@ -11,14 +11,21 @@
 //! `getMessage`, an empty message, an encoding error, no core yet, `use_queues=False`...)
 //! returns `None` before anything is queued, and the Python code does exactly what it did
 //! before. So the behaviour is the Python path's: this only skips interpreter work.
+//!
+//! The handler's own settings and formatter are checked once per configuration change, not
+//! once per record (`verdict.rs`); the record, the class's methods and whatever can change in
+//! place are checked on every record.
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyList, PyString};
+use pyo3::types::{PyBool, PyDict, PyString};
 use watchtower_logs::Record;
 
-use crate::core::{Core, QUEUED};
+use crate::core::QUEUED;
 use crate::text::utf8;
+
+mod verdict;
+use verdict::{Defaults, Verdict};
 
 /// What the handler's default configuration is made of, captured by the Python module once
 /// (the functions and classes whose identity says "not customised").
@@ -36,6 +43,9 @@ pub struct FastPath {
     boto_filter: Py<PyAny>,
     /// `logging.LogRecord.getMessage`: a record whose class has another one goes to Python.
     get_message: Py<PyAny>,
+    /// `CloudWatchLogHandler.__setattr__`, `.__delattr__`, `CloudWatchLogFormatter`'s: the
+    /// hooks that call `changed` (see `verdict`).
+    hooks: [Py<PyAny>; 4],
     /// Python 3.12+: `Filterer.filter` (so `handle`) returns the record, not True.
     returns_record: bool,
 }
@@ -88,7 +98,8 @@ impl FastPath {
     #[new]
     #[pyo3(signature = (
         *, emit, format, filter, submit_batch, get_stream_name, formatter_type, percent_style,
-        debug_filter, boto_filter, get_message,
+        debug_filter, boto_filter, get_message, handler_setattr, handler_delattr,
+        formatter_setattr, formatter_delattr,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -103,6 +114,10 @@ impl FastPath {
         debug_filter: Py<PyAny>,
         boto_filter: Py<PyAny>,
         get_message: Py<PyAny>,
+        handler_setattr: Py<PyAny>,
+        handler_delattr: Py<PyAny>,
+        formatter_setattr: Py<PyAny>,
+        formatter_delattr: Py<PyAny>,
     ) -> Self {
         let name = |s: &str| PyString::intern(py, s).unbind();
         FastPath {
@@ -118,8 +133,21 @@ impl FastPath {
             debug_filter,
             boto_filter,
             get_message,
+            hooks: [
+                handler_setattr,
+                handler_delattr,
+                formatter_setattr,
+                formatter_delattr,
+            ],
             returns_record: py.version_info() >= (3, 12),
         }
+    }
+
+    /// Called after every attribute write or delete of a handler or formatter: the next
+    /// record of every handler checks its configuration again.
+    #[staticmethod]
+    fn changed() {
+        verdict::changed();
     }
 
     /// `handler.handle(record)` when nothing is customised: returns what `handle` returns
@@ -160,19 +188,18 @@ impl FastPath {
                 return Err(Slow);
             }
         }
-        let core = handler.getattr(intern!(py, "_core"))?;
-        let core = core.cast::<Core>()?.get();
-        if !handler.getattr(intern!(py, "use_queues"))?.is_truthy()?
-            || handler.getattr(intern!(py, "_via_client"))?.is_truthy()?
-            || handler
-                .getattr(intern!(py, "_streams_in_python"))?
-                .is_truthy()?
-        {
-            return Err(Slow);
-        }
+        let verdict = verdict::verdict(
+            handler,
+            &Defaults {
+                formatter_type: &self.formatter_type,
+                percent_style: &self.percent_style,
+                hooks: &self.hooks,
+            },
+        )?;
+        let verdict = verdict.get();
+        let core = verdict.core.get();
         // The filters: only ours, applied as they are written.
-        let filters = handler.getattr(intern!(py, "filters"))?;
-        for filter in filters.cast_exact::<PyList>()?.iter() {
+        for filter in verdict.filters.bind(py).iter() {
             let drops_debug_only = if filter.is(&self.debug_filter) {
                 true
             } else if filter.is(&self.boto_filter) {
@@ -184,22 +211,16 @@ impl FastPath {
                 return Ok(Handled::Filtered);
             }
         }
-        // The formatter: ours, not customised, and a record without a traceback.
-        let formatter = handler.getattr(intern!(py, "formatter"))?;
-        if !formatter.get_type().is(&self.formatter_type)
-            || formatter
-                .getattr(intern!(py, "add_log_record_attrs"))?
-                .is_truthy()?
-            || formatter
-                .getattr(intern!(py, "add_extra_fields"))?
-                .is_truthy()?
+        // The formatter adds nothing, and the record has no traceback.
+        if verdict.attrs.bind(py).is_truthy()?
+            || verdict.extra.bind(py).is_truthy()?
             || record.getattr(intern!(py, "exc_info"))?.is_truthy()?
             || record.getattr(intern!(py, "exc_text"))?.is_truthy()?
             || record.getattr(intern!(py, "stack_info"))?.is_truthy()?
         {
             return Err(Slow);
         }
-        let text = self.text(&formatter, record)?;
+        let text = self.text(verdict, record)?;
         // Everything that can fail is read before the record is queued.
         let message = match text {
             Text::Str(s) => utf8(&s)?.to_owned(),
@@ -232,11 +253,7 @@ impl FastPath {
     /// without a traceback: a `str` message with the `%(message)s` format is
     /// `record.getMessage()` (also stored as `record.message`), a `dict` message without
     /// arguments is its JSON.
-    fn text<'py>(
-        &self,
-        formatter: &Bound<'py, PyAny>,
-        record: &Bound<'py, PyAny>,
-    ) -> Result<Text<'py>, Slow> {
+    fn text<'py>(&self, verdict: &Verdict, record: &Bound<'py, PyAny>) -> Result<Text<'py>, Slow> {
         let py = record.py();
         let msg = record.getattr(intern!(py, "msg"))?;
         let args = record.getattr(intern!(py, "args"))?;
@@ -247,12 +264,10 @@ impl FastPath {
         let Ok(msg) = msg.cast_exact::<PyString>() else {
             return Err(Slow);
         };
-        let style = formatter.getattr(intern!(py, "_style"))?;
-        if !formatter
-            .getattr(intern!(py, "_message_only"))?
-            .is_truthy()?
-            || !style.get_type().is(&self.percent_style)
-            || !style
+        if !verdict.message_only
+            || !verdict
+                .style
+                .bind(py)
                 .getattr(intern!(py, "_fmt"))?
                 .eq(intern!(py, "%(message)s"))?
         {

@@ -58,6 +58,19 @@ def test_a_default_handler_runs_no_python_frame_per_record(make_handler):
     assert handler.stats()["delivered"] == len(records) + 1
 
 
+def test_the_settings_are_checked_once_per_change_not_per_record(make_handler):
+    handler = make_handler()
+    warm_up(handler)
+    verdict = handler.__dict__["_fast_verdict"]
+    warm_up(handler)
+    assert handler.__dict__["_fast_verdict"] is verdict  # kept between records
+    handler.setFormatter(CloudWatchLogFormatter())
+    warm_up(handler)
+    assert handler.__dict__["_fast_verdict"] is not verdict  # made again after a change
+    handler.flush()
+    assert handler.stats()["delivered"] == 3
+
+
 def test_the_python_path_runs_when_the_fast_path_is_off(make_handler, monkeypatch):
     # What the test above rules out (and why it fails without the fast path).
     monkeypatch.setattr(watchtower, "_handle_fast", PYTHON_PATH_ONLY)
@@ -159,6 +172,45 @@ def no_formatter(handler):
     handler.formatter = None
 
 
+def warm_up(handler, text="warm-up"):
+    """One record through the handler (the fast path keeps its verdict on the settings)."""
+    handler.handle(logging.LogRecord("fast.test", logging.INFO, __file__, 1, text, (), None))
+
+
+def attrs_list_grows(handler):
+    handler.formatter.add_log_record_attrs = []
+    warm_up(handler, "between")
+    handler.formatter.add_log_record_attrs.append("levelname")
+
+
+def extra_fields_later(handler):
+    handler.formatter.add_extra_fields = True
+
+
+def style_format_changed_in_place(handler):
+    handler.formatter._style._fmt = "%(levelname)s %(message)s"
+
+
+def filters_list_grows(handler):
+    handler.filters.append(lambda r: r.msg != "plain")
+
+
+def filters_list_replaced(handler):
+    handler.filters = [lambda r: r.msg != "plain"]
+
+
+def queues_off_later(handler):
+    handler.use_queues = False
+
+
+class QueuesOffInTheClass(CloudWatchLogHandler):
+    use_queues = False  # hidden by the instance's own value (True) until that is deleted
+
+
+def queues_attribute_deleted(handler):
+    del handler.use_queues
+
+
 SETUPS = {
     "default": (dict(), None),
     "logger and thread in the stream name": (
@@ -175,13 +227,26 @@ SETUPS = {
     "a filter of the user": (dict(), extra_filter),
     "subclass with format": (dict(cls=FormatSubclass), None),
     "subclass with emit": (dict(cls=EmitSubclass), None),
+    "add_log_record_attrs list grows in place": (dict(), attrs_list_grows),
+    "add_extra_fields set later": (dict(), extra_fields_later),
+    "style format changed in place": (dict(), style_format_changed_in_place),
+    "filters list grows in place": (dict(), filters_list_grows),
+    "filters list replaced": (dict(), filters_list_replaced),
+    "use_queues set to False later": (dict(), queues_off_later),
+    "an attribute deleted": (dict(cls=QueuesOffInTheClass), queues_attribute_deleted),
 }
+# Changed after records went through the handler (the fast path checks its settings once
+# per change, not per record): the change must be seen from the next record on.
+LATER = [name for name, (_, configure) in SETUPS.items() if configure is not None]
 
 
-def run_setup(make_handler, logger, name, group):
+def run_setup(make_handler, logger, name, group, later=False):
     kwargs, configure = SETUPS[name]
     kwargs = dict(kwargs, log_group_name=group)
     handler = make_handler(**kwargs)
+    if later:
+        warm_up(handler)
+        warm_up(handler)
     if configure:
         configure(handler)
     with warnings.catch_warnings(record=True) as caught:
@@ -207,11 +272,15 @@ def run_setup(make_handler, logger, name, group):
     )
 
 
-@pytest.mark.parametrize("name", list(SETUPS))
-def test_the_fast_path_does_what_the_python_path_does(make_handler, logger, monkeypatch, name):
-    fast = run_setup(make_handler, logger, name, f"fast-{uuid.uuid4().hex[:10]}")
+@pytest.mark.parametrize(
+    "name,later", [(name, False) for name in SETUPS] + [(name, True) for name in LATER]
+)
+def test_the_fast_path_does_what_the_python_path_does(
+    make_handler, logger, monkeypatch, name, later
+):
+    fast = run_setup(make_handler, logger, name, f"fast-{uuid.uuid4().hex[:10]}", later)
     monkeypatch.setattr(watchtower, "_handle_fast", PYTHON_PATH_ONLY)
-    slow = run_setup(make_handler, logger, name, f"slow-{uuid.uuid4().hex[:10]}")
+    slow = run_setup(make_handler, logger, name, f"slow-{uuid.uuid4().hex[:10]}", later)
     assert fast[0] == slow[0], "handle() returned something else"
     assert fast[1] == slow[1], "other warnings"
     assert fast[2] == slow[2], "other handleError output"

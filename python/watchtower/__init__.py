@@ -253,6 +253,16 @@ class CloudWatchLogFormatter(logging.Formatter):
 
     add_log_record_attrs: Sequence[str] = tuple()
 
+    # Every attribute write or delete tells the compiled fast path that the configuration
+    # changed (it checks a handler's settings and formatter once per change, not per record).
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        _config_changed()
+
+    def __delattr__(self, name):
+        super().__delattr__(name)
+        _config_changed()
+
     def __init__(
         self,
         *args,
@@ -530,6 +540,19 @@ class CloudWatchLogHandler(logging.Handler):
     FLUSH_ON_SIGTERM = True
     #: How long the constructor waits for the log group to be created (watchtower-rs).
     SETUP_TIMEOUT = 60
+
+    #: The fast path's checks of this handler's configuration (``_watchtower.FastPath``).
+    _fast_verdict = None
+
+    # Every attribute write or delete tells the compiled fast path that the configuration
+    # changed (it checks a handler's settings and formatter once per change, not per record).
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        _config_changed()
+
+    def __delattr__(self, name):
+        super().__delattr__(name)
+        _config_changed()
 
     def __init__(
         self,
@@ -1168,7 +1191,12 @@ _handle_fast = _watchtower.FastPath(
     debug_filter=_boto_debug_filter,
     boto_filter=_boto_filter,
     get_message=logging.LogRecord.getMessage,
+    handler_setattr=CloudWatchLogHandler.__setattr__,
+    handler_delattr=CloudWatchLogHandler.__delattr__,
+    formatter_setattr=CloudWatchLogFormatter.__setattr__,
+    formatter_delattr=CloudWatchLogFormatter.__delattr__,
 ).handle
+_config_changed = _watchtower.FastPath.changed
 # Python 3.12+: Filterer.filter, so Handler.handle, returns the record instead of True.
 _FILTER_RETURNS_RECORD = sys.version_info >= (3, 12)
 

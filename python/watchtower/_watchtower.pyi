@@ -101,7 +101,15 @@ class FastPath:
         debug_filter: object,
         boto_filter: object,
         get_message: object,
+        handler_setattr: object,
+        handler_delattr: object,
+        formatter_setattr: object,
+        formatter_delattr: object,
     ) -> Self: ...
+    @staticmethod
+    def changed() -> None:
+        """Called after every attribute write or delete of a handler or formatter: the next
+        record of every handler checks its configuration again."""
     def handle(self, handler: object, record: object) -> object:
         """What ``handle`` returns (True, the record on 3.12+, False when filtered out), an
         ``int`` outcome to warn about (handled), or None: nothing done, take the Python path."""
