@@ -43,9 +43,9 @@ pub struct FastPath {
     boto_filter: Py<PyAny>,
     /// `logging.LogRecord.getMessage`: a record whose class has another one goes to Python.
     get_message: Py<PyAny>,
-    /// `CloudWatchLogHandler.__setattr__`, `.__delattr__`, `CloudWatchLogFormatter`'s: the
+    /// `__setattr__` and `__delattr__` of the handler's and formatter's common base: the
     /// hooks that call `changed` (see `verdict`).
-    hooks: [Py<PyAny>; 4],
+    hooks: [Py<PyAny>; 2],
     /// Python 3.12+: `Filterer.filter` (so `handle`) returns the record, not True.
     returns_record: bool,
 }
@@ -98,8 +98,7 @@ impl FastPath {
     #[new]
     #[pyo3(signature = (
         *, emit, format, filter, submit_batch, get_stream_name, formatter_type, percent_style,
-        debug_filter, boto_filter, get_message, handler_setattr, handler_delattr,
-        formatter_setattr, formatter_delattr,
+        debug_filter, boto_filter, get_message, setattr_hook, delattr_hook,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -114,10 +113,8 @@ impl FastPath {
         debug_filter: Py<PyAny>,
         boto_filter: Py<PyAny>,
         get_message: Py<PyAny>,
-        handler_setattr: Py<PyAny>,
-        handler_delattr: Py<PyAny>,
-        formatter_setattr: Py<PyAny>,
-        formatter_delattr: Py<PyAny>,
+        setattr_hook: Py<PyAny>,
+        delattr_hook: Py<PyAny>,
     ) -> Self {
         let name = |s: &str| PyString::intern(py, s).unbind();
         FastPath {
@@ -133,12 +130,7 @@ impl FastPath {
             debug_filter,
             boto_filter,
             get_message,
-            hooks: [
-                handler_setattr,
-                handler_delattr,
-                formatter_setattr,
-                formatter_delattr,
-            ],
+            hooks: [setattr_hook, delattr_hook],
             returns_record: py.version_info() >= (3, 12),
         }
     }

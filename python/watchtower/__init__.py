@@ -226,7 +226,20 @@ class _CredentialsThread:
         self.broker.close()
 
 
-class CloudWatchLogFormatter(logging.Formatter):
+class _ReportsChanges:
+    """Every attribute write or delete tells the compiled fast path that the configuration
+    changed: it checks a handler's settings and formatter once per change, not per record."""
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        _config_changed()
+
+    def __delattr__(self, name):
+        super().__delattr__(name)
+        _config_changed()
+
+
+class CloudWatchLogFormatter(_ReportsChanges, logging.Formatter):
     """
     Log formatter for CloudWatch messages. Transforms logged message into a message compatible
     with the CloudWatch API. This is the default formatter for CloudWatchLogHandler.
@@ -252,16 +265,6 @@ class CloudWatchLogFormatter(logging.Formatter):
     add_extra_fields: bool = False
 
     add_log_record_attrs: Sequence[str] = tuple()
-
-    # Every attribute write or delete tells the compiled fast path that the configuration
-    # changed (it checks a handler's settings and formatter once per change, not per record).
-    def __setattr__(self, name, value):
-        super().__setattr__(name, value)
-        _config_changed()
-
-    def __delattr__(self, name):
-        super().__delattr__(name)
-        _config_changed()
 
     def __init__(
         self,
@@ -444,7 +447,7 @@ def _hook_uwsgi_fork():
     uwsgi.post_fork_hook = hook
 
 
-class CloudWatchLogHandler(logging.Handler):
+class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
     """
     Create a new CloudWatch log handler object. This is the main entry point to the
     functionality of the module. See the `CloudWatch Logs developer guide
@@ -543,16 +546,6 @@ class CloudWatchLogHandler(logging.Handler):
 
     #: The fast path's checks of this handler's configuration (``_watchtower.FastPath``).
     _fast_verdict = None
-
-    # Every attribute write or delete tells the compiled fast path that the configuration
-    # changed (it checks a handler's settings and formatter once per change, not per record).
-    def __setattr__(self, name, value):
-        super().__setattr__(name, value)
-        _config_changed()
-
-    def __delattr__(self, name):
-        super().__delattr__(name)
-        _config_changed()
 
     def __init__(
         self,
@@ -1191,10 +1184,8 @@ _handle_fast = _watchtower.FastPath(
     debug_filter=_boto_debug_filter,
     boto_filter=_boto_filter,
     get_message=logging.LogRecord.getMessage,
-    handler_setattr=CloudWatchLogHandler.__setattr__,
-    handler_delattr=CloudWatchLogHandler.__delattr__,
-    formatter_setattr=CloudWatchLogFormatter.__setattr__,
-    formatter_delattr=CloudWatchLogFormatter.__delattr__,
+    setattr_hook=_ReportsChanges.__setattr__,
+    delattr_hook=_ReportsChanges.__delattr__,
 ).handle
 _config_changed = _watchtower.FastPath.changed
 # Python 3.12+: Filterer.filter, so Handler.handle, returns the record instead of True.

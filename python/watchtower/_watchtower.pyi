@@ -101,10 +101,8 @@ class FastPath:
         debug_filter: object,
         boto_filter: object,
         get_message: object,
-        handler_setattr: object,
-        handler_delattr: object,
-        formatter_setattr: object,
-        formatter_delattr: object,
+        setattr_hook: object,
+        delattr_hook: object,
     ) -> Self: ...
     @staticmethod
     def changed() -> None:

@@ -60,8 +60,8 @@ impl Verdict {
 pub(super) struct Defaults<'a> {
     pub(super) formatter_type: &'a Py<PyAny>,
     pub(super) percent_style: &'a Py<PyAny>,
-    /// `CloudWatchLogHandler.__setattr__`, `.__delattr__`; `CloudWatchLogFormatter`'s.
-    pub(super) hooks: &'a [Py<PyAny>; 4],
+    /// The `__setattr__` and `__delattr__` that call `changed`.
+    pub(super) hooks: &'a [Py<PyAny>; 2],
 }
 
 /// The handler's current verdict: the stored one while no configuration changed since it
@@ -94,12 +94,17 @@ fn make(
     generation: u64,
 ) -> Result<Verdict, Slow> {
     let py = handler.py();
-    // Attribute writes must reach `changed`: the classes' hooks are ours.
-    let [handler_set, handler_del, formatter_set, formatter_del] = defaults.hooks;
-    let class = handler.get_type();
-    if !class.getattr(intern!(py, "__setattr__"))?.is(handler_set)
-        || !class.getattr(intern!(py, "__delattr__"))?.is(handler_del)
-    {
+    // Attribute writes must reach `changed`: the handler's and formatter's hooks are ours.
+    let ours = |object: &Bound<'_, PyAny>| -> Result<bool, Slow> {
+        let class = object.get_type();
+        Ok(class
+            .getattr(intern!(py, "__setattr__"))?
+            .is(&defaults.hooks[0])
+            && class
+                .getattr(intern!(py, "__delattr__"))?
+                .is(&defaults.hooks[1]))
+    };
+    if !ours(handler)? {
         return Err(Slow);
     }
     let core = handler.getattr(intern!(py, "_core"))?;
@@ -115,15 +120,7 @@ fn make(
     let filters = handler.getattr(intern!(py, "filters"))?;
     let filters = filters.cast_exact::<PyList>()?.clone().unbind();
     let formatter = handler.getattr(intern!(py, "formatter"))?;
-    let formatter_class = formatter.get_type();
-    if !formatter_class.is(defaults.formatter_type)
-        || !formatter_class
-            .getattr(intern!(py, "__setattr__"))?
-            .is(formatter_set)
-        || !formatter_class
-            .getattr(intern!(py, "__delattr__"))?
-            .is(formatter_del)
-    {
+    if !formatter.get_type().is(defaults.formatter_type) || !ours(&formatter)? {
         return Err(Slow);
     }
     let attrs = formatter.getattr(intern!(py, "add_log_record_attrs"))?;
