@@ -95,7 +95,8 @@ impl PackedEvents {
             self.reference = event.message;
         }
         let previous = &mut self.previous;
-        let out = &mut self.bytes;
+        // Written to the stack, then appended at once: one capacity check per event.
+        let mut out = Scratch::default();
         let mut flags = level_bits(event.level) as u16;
         // Exhaustive: a new format must get its own bits here.
         flags |= match event.format {
@@ -116,26 +117,27 @@ impl PackedEvents {
         let new_file = event.file != previous.file;
         flags |= if new_file { NEW_FILE } else { 0 };
         flags |= if shared.is_some() { SHARED } else { 0 };
-        out.extend_from_slice(&flags.to_le_bytes());
-        put_signed(out, event.time_ms.wrapping_sub(previous.time_ms));
+        out.bytes(&flags.to_le_bytes());
+        out.signed(event.time_ms.wrapping_sub(previous.time_ms));
         let base = previous.message_end;
-        put_span(out, event.message, base);
+        out.span(event.message, base);
         if let Some((prefix, suffix)) = shared {
-            put_varint(out, prefix as u64);
-            put_varint(out, suffix as u64);
+            out.varint(prefix as u64);
+            out.varint(suffix as u64);
         }
         if let Some(spans) = spans {
-            put_span(out, spans, base);
+            out.span(spans, base);
         }
         if new_target {
-            put_span(out, event.target, base);
+            out.span(event.target, base);
         }
         if new_file {
-            put_span(out, event.file, base);
+            out.span(event.file, base);
         }
         if flags & LINE != 0 {
-            put_varint(out, u64::from(event.line));
+            out.varint(u64::from(event.line));
         }
+        self.bytes.extend_from_slice(out.written());
         if let Some(extra) = extra {
             self.extras.push(extra);
         }
@@ -255,16 +257,68 @@ fn level_from_bits(bits: u16) -> LevelName {
     }
 }
 
-/// A span as its start relative to `base` and its length plus one (0: absent).
-fn put_span(out: &mut Vec<u8>, span: Span, base: u32) {
-    match span.present() {
-        Some(span) => {
-            put_signed(out, i64::from(span.start) - i64::from(base));
-            put_varint(out, u64::from(span.end - span.start) + 1);
+/// The most one event's packed form takes: the flags, the time (10), the message (10), the
+/// shared counts (20), the spans, target and file (10 each) and the line (5).
+const MOST: usize = 2 + 10 + 10 + 20 + 30 + 5;
+
+/// One event's packed form, written on the stack.
+struct Scratch {
+    buf: [u8; MOST],
+    len: usize,
+}
+
+impl Default for Scratch {
+    #[inline]
+    fn default() -> Self {
+        Scratch {
+            buf: [0; MOST],
+            len: 0,
         }
-        None => {
-            put_signed(out, 0);
-            put_varint(out, 0);
+    }
+}
+
+impl Scratch {
+    #[inline]
+    fn written(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    #[inline]
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    /// LEB128.
+    #[inline(always)]
+    fn varint(&mut self, mut value: u64) {
+        while value >= 0x80 {
+            self.buf[self.len] = value as u8 | 0x80;
+            self.len += 1;
+            value >>= 7;
+        }
+        self.buf[self.len] = value as u8;
+        self.len += 1;
+    }
+
+    /// Zigzag, then LEB128: small differences of either sign take one byte.
+    #[inline]
+    fn signed(&mut self, value: i64) {
+        self.varint(((value << 1) ^ (value >> 63)) as u64);
+    }
+
+    /// A span as its start relative to `base` and its length plus one (0: absent).
+    #[inline(always)]
+    fn span(&mut self, span: Span, base: u32) {
+        match span.present() {
+            Some(span) => {
+                self.signed(i64::from(span.start) - i64::from(base));
+                self.varint(u64::from(span.end - span.start) + 1);
+            }
+            None => {
+                self.signed(0);
+                self.varint(0);
+            }
         }
     }
 }
@@ -284,16 +338,6 @@ fn get_span(bytes: &[u8], at: &mut usize, base: u32) -> Span {
     }
 }
 
-/// LEB128.
-#[inline]
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push(value as u8 | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
 fn get_varint(bytes: &[u8], at: &mut usize) -> u64 {
     let mut value = 0u64;
     let mut shift = 0;
@@ -306,12 +350,6 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> u64 {
         }
         shift += 7;
     }
-}
-
-/// Zigzag, then LEB128: small differences of either sign take one byte.
-#[inline]
-fn put_signed(out: &mut Vec<u8>, value: i64) {
-    put_varint(out, ((value << 1) ^ (value >> 63)) as u64);
 }
 
 fn get_signed(bytes: &[u8], at: &mut usize) -> i64 {

@@ -279,3 +279,23 @@ fn a_message_holding_the_events_target_stays_whole() {
         ("sent by app to queue (retry 12)".into(), "app".into())
     );
 }
+
+#[test]
+fn the_widest_event_fits_the_scratch() {
+    // Every part present, each at its widest: no index of the stack buffer is out of bounds.
+    let mut out = Scratch::default();
+    out.bytes(&u16::MAX.to_le_bytes());
+    out.signed(i64::MIN);
+    let widest = Span {
+        start: 0,
+        end: u32::MAX - 1,
+    };
+    out.span(widest, u32::MAX);
+    out.varint(u64::MAX);
+    out.varint(u64::MAX);
+    for _ in 0..3 {
+        out.span(widest, u32::MAX);
+    }
+    out.varint(u64::from(u32::MAX));
+    assert_eq!(out.written().len(), MOST);
+}
