@@ -48,7 +48,8 @@ from typing import (
     overload,
 )
 
-from . import _watchtower
+from . import _exit, _watchtower
+from ._exit import handlers as _handlers
 from ._watchtower import WatchtowerError, WatchtowerWarning, __version__
 
 if TYPE_CHECKING:
@@ -332,85 +333,6 @@ class CloudWatchLogFormatter(_ReportsChanges, logging.Formatter):
         return msg
 
 
-# Handlers alive in this process, for the fork hook.
-_handlers: "weakref.WeakSet[CloudWatchLogHandler]" = weakref.WeakSet()
-
-
-_sigterm_pid = None
-
-
-def _install_sigterm_flush():
-    """Delivers what the handlers hold when the process is stopped with SIGTERM, then lets the
-    signal do what it did: only where SIGTERM still has its default action (the process
-    dies), set from the main thread. The handler flushes every handler of this process, puts
-    the default action back and raises the signal again, so the process still ends by SIGTERM.
-    A program (or server) that installs its own SIGTERM handler replaces this one; servers that
-    restore the previous handler and re-raise the signal (uvicorn) get the delivery too."""
-    global _sigterm_pid
-    if not CloudWatchLogHandler.FLUSH_ON_SIGTERM or _sigterm_pid == os.getpid():
-        return
-    import signal
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-    try:
-        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-            # Someone else's handler (uvicorn installs its own before it imports the app):
-            # leave it, but deliver if it later puts the default back and re-raises.
-            _flush_before_reraise()
-            return
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    except (ValueError, OSError):  # not the main interpreter, or no SIGTERM here
-        return
-    _sigterm_pid = os.getpid()
-
-
-_raise_signal_wrapped = False
-
-
-def _flush_before_reraise():
-    """Servers such as uvicorn take SIGTERM before they import the application, shut down
-    gracefully, then restore the previous (default) action and re-raise the signal with
-    ``signal.raise_signal``: the process dies by the default action and atexit never runs, so a
-    handler created during the import would lose what it holds. ``signal.raise_signal`` is
-    wrapped so that re-raising SIGTERM while its action is the default first flushes every
-    handler; anything else is passed on untouched."""
-    global _raise_signal_wrapped
-    import signal
-
-    if _raise_signal_wrapped:
-        return
-    original = signal.raise_signal
-
-    @functools.wraps(original)
-    def raise_signal(signum):
-        try:
-            if signum == signal.SIGTERM and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-                _flush_every_handler()
-        except Exception:
-            pass
-        return original(signum)
-
-    signal.raise_signal = raise_signal
-    _raise_signal_wrapped = True
-
-
-def _flush_every_handler():
-    for handler in list(_handlers):
-        try:
-            handler.flush()
-        except Exception:
-            pass
-
-
-def _on_sigterm(signum, frame):
-    import signal
-
-    signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
-    _flush_every_handler()
-    signal.raise_signal(signum)
-
-
 def _after_fork_in_child():
     for handler in list(_handlers):
         handler._reset_after_fork()
@@ -538,8 +460,8 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
     #: timeout, records that find the queue full are dropped at once for 10 s, so that an
     #: unreachable service cannot slow the program down (watchtower-rs).
     QUEUE_FULL_TIMEOUT = 1.0
-    #: Deliver what is queued when the process gets SIGTERM and SIGTERM has its default action
-    #: (the process then still ends by SIGTERM); see _install_sigterm_flush (watchtower-rs).
+    #: Deliver what is queued when the process gets SIGTERM or SIGHUP while the signal has its
+    #: default action (the process then still ends by it); see watchtower._exit (watchtower-rs).
     FLUSH_ON_SIGTERM = True
     #: How long the constructor waits for the log group to be created (watchtower-rs).
     SETUP_TIMEOUT = 60
@@ -767,7 +689,8 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
         self._streams_in_python = core.stream_names_in_python
         self._core_pid = os.getpid()
         self._flush_at_multiprocessing_exit()
-        _install_sigterm_flush()
+        if self.FLUSH_ON_SIGTERM:
+            _exit.install_signal_delivery()
         _hook_uwsgi_fork()
         return core
 
@@ -946,10 +869,25 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
         # Waiting for the worker while holding the logging lock could wait for the
         # credentials thread, which may need that lock for botocore's log calls: then only
         # send now, without waiting.
-        delivered = bool(core.flush(0 if self._must_not_wait() else max(0.0, timeout)))
-        if not delivered:
+        if self._must_not_wait():
+            timeout = 0.0
+        else:
+            timeout = _exit.wait_budget(max(0.0, timeout))
+        delivered = bool(core.flush(timeout))
+        if delivered:
+            self._stalled_at = None
+        else:
+            # Remembered so that a close() right behind it does not wait again.
+            self._stalled_at = core.stats()["delivered"]
             self._warn_worker_failure(core)
         return delivered
+
+    def _send_now(self):
+        # Hands what is queued to the worker without waiting for the delivery.
+        core = self._core
+        if core is not None and not self.shutting_down:
+            self._submit_pending()
+            core.flush(0)
 
     def _warn_worker_failure(self, core) -> bool:
         # The core's worker failed (a bug): say why and what was lost, once per handler.
@@ -987,8 +925,16 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
                 self._shutdown_core(core)
         super().close()
 
+    def _close_wait(self, core) -> float:
+        # A close() behind a flush() that timed out, with nothing delivered since (the service
+        # still unreachable: logging.shutdown calls both), does not wait a second time.
+        stalled_at = self.__dict__.get("_stalled_at")
+        if stalled_at is not None and core.stats()["delivered"] == stalled_at:
+            return 0.0
+        return _exit.wait_budget(float(self.FLUSH_TIMEOUT))
+
     def _shutdown_core(self, core):
-        if not core.shutdown(self.FLUSH_TIMEOUT) and not self._warn_worker_failure(core):
+        if not core.shutdown(self._close_wait(core)) and not self._warn_worker_failure(core):
             warnings.warn(_TIMED_OUT, WatchtowerWarning, stacklevel=1)
         credentials = self.__dict__.get("_credentials")
         if credentials is not None:
@@ -1205,6 +1151,7 @@ def flush_all(timeout: Optional[float] = None) -> bool:
         timeout = CloudWatchLogHandler.FLUSH_TIMEOUT
     deadline = time.monotonic() + max(0.0, float(timeout))
     delivered = True
+    _exit.send_all_now()  # all of them at once: none waits for another's turn
     for handler in list(_handlers):
         try:
             ok = handler._flush_within(deadline - time.monotonic())

@@ -1,0 +1,96 @@
+"""How a process ends with handlers that still hold records: a normal exit, SIGTERM and SIGHUP,
+with the service reachable (everything delivered) and unreachable (one FLUSH_TIMEOUT for the
+whole exit, however many handlers, then a summary of what was lost). Each case runs in a
+fresh interpreter."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import EXAMPLES, all_messages
+
+# Two handlers, FLUSH_TIMEOUT seconds each: before, logging.shutdown waited that long in each
+# handler's flush() and again in its close(), four times in all.
+FLUSH_TIMEOUT = 3
+PROGRAM = """
+import logging, os, signal, sys, time, watchtower
+
+class Handler(watchtower.CloudWatchLogHandler):
+    FLUSH_TIMEOUT = {timeout}
+
+log = logging.getLogger("exit")
+log.setLevel(logging.INFO)
+for group in {groups!r}:
+    log.addHandler(Handler(log_group_name=group, create_log_group={create}))
+for i in range(100):
+    log.info("record %d", i)
+how = sys.argv[1]
+if how == "logging.shutdown":
+    logging.shutdown()
+    print("SHUT DOWN", flush=True)
+elif how != "exit":
+    os.kill(os.getpid(), getattr(signal, how))
+    time.sleep(60)
+"""
+
+
+@pytest.fixture
+def refused_endpoint(moto, monkeypatch):
+    """Credentials as for moto, but a loopback port nothing listens on: every connection is
+    refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+
+
+def run(tmp_path, groups, how, create):
+    script = tmp_path / "program.py"
+    script.write_text(PROGRAM.format(timeout=FLUSH_TIMEOUT, groups=groups, create=create))
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, str(script), how],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(EXAMPLES)},
+    )
+    return proc, time.monotonic() - started
+
+
+@pytest.mark.parametrize("how", ["exit", "SIGTERM", "SIGHUP", "logging.shutdown"])
+def test_unreachable_service_one_timeout_for_the_whole_exit(refused_endpoint, tmp_path, how):
+    proc, elapsed = run(tmp_path, ["exit-a", "exit-b"], how, create=False)
+    expected = {"SIGTERM": -signal.SIGTERM, "SIGHUP": -signal.SIGHUP}.get(how, 0)
+    assert proc.returncode == expected, proc.stderr
+    # At exit every handler's flush and close share one window: the exit takes one
+    # FLUSH_TIMEOUT (and the interpreter's start), not one per handler and call. An explicit
+    # logging.shutdown() takes one per handler: a close() behind a flush() that timed out
+    # does not wait again.
+    windows = 2 if how == "logging.shutdown" else 1
+    assert windows * FLUSH_TIMEOUT <= elapsed < (windows + 1) * FLUSH_TIMEOUT, (
+        elapsed,
+        proc.stderr,
+    )
+    summaries = [
+        line
+        for line in proc.stderr.splitlines()
+        if line.startswith("[watchtower] 100 events were not delivered")
+    ]
+    assert len(summaries) == 2 and all("shutdown_timeout=100" in s for s in summaries), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP"])
+def test_signal_with_default_action_delivers_then_ends_by_it(moto, group, tmp_path, how):
+    proc, _ = run(tmp_path, [group, group + "-b"], how, create=True)
+    assert proc.returncode == -getattr(signal, how), proc.stderr
+    for g in (group, group + "-b"):
+        assert sorted(all_messages(g), key=lambda m: int(m.split()[1])) == [
+            f"record {i}" for i in range(100)
+        ]
+    assert "not delivered" not in proc.stderr

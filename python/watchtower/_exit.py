@@ -1,0 +1,152 @@
+"""How the handlers of a process deliver when it ends.
+
+At a normal exit ``logging.shutdown`` flushes then closes every handler, one after the other:
+each call waiting ``FLUSH_TIMEOUT`` anew would make an unreachable endpoint hold the exit for
+twice that per handler. Instead the first handler to wait during the exit sets every handler
+sending at once and opens one window of ``FLUSH_TIMEOUT`` that every later wait of the exit
+shares. SIGTERM and SIGHUP, where they still have their default action (the process dies),
+close every handler in that same window, so the exit summary (what was not delivered, and
+why) is printed, then end the process by the signal, as before.
+
+This module holds the registry of live handlers; nothing here imports the handler module.
+"""
+
+import atexit
+import functools
+import logging  # noqa: F401  (its atexit hook is registered first, so ours runs before it)
+import os
+import threading
+import time
+import weakref
+from typing import Any, Optional
+
+#: Handlers alive in this process (for the fork hook, ``flush_all`` and the exit).
+handlers: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+_lock = threading.Lock()
+_exiting = False
+_window_opened: Optional[float] = None  # monotonic time the exit's first wait began
+
+
+def begin_exit() -> None:
+    """From now on the process is ending: waits share one window (see ``wait_budget``)."""
+    global _exiting
+    _exiting = True
+
+
+def exiting() -> bool:
+    """Whether the process is ending."""
+    return _exiting
+
+
+def wait_budget(full: float) -> float:
+    """Seconds a flush or close may wait now: ``full``, except while the process ends, when
+    every wait shares one window of ``full`` seconds opened by the first one (which also sets
+    every handler sending at once, so that none waits for another's turn)."""
+    global _window_opened
+    if not _exiting:
+        return full
+    with _lock:
+        first = _window_opened is None
+        if first:
+            _window_opened = time.monotonic()
+        opened = _window_opened
+    if first:
+        send_all_now()
+    return max(0.0, opened + full - time.monotonic())
+
+
+def send_all_now() -> None:
+    """Every handler hands what it holds to its worker, without waiting for the delivery."""
+    for handler in list(handlers):
+        try:
+            handler._send_now()
+        except Exception:
+            pass
+
+
+def close_all() -> None:
+    """The process dies next: every handler delivers within the exit window, then closes
+    (printing what it could not deliver)."""
+    begin_exit()
+    wait_budget(0.0)  # opens the window now, and sets every handler sending
+    for handler in list(handlers):
+        try:
+            handler.close()
+        except Exception:
+            pass
+
+
+# --- signals ------------------------------------------------------------------------------
+
+#: The signals whose default action ends the process and that are delivered on.
+_SIGNALS = ("SIGTERM", "SIGHUP")
+_installed_pid: Optional[int] = None
+_raise_signal_wrapped = False
+
+
+def install_signal_delivery() -> None:
+    """Where SIGTERM or SIGHUP still has its default action (the process dies), set from the
+    main thread: a handler that closes every handler, puts the default action back and raises
+    the signal again, so the process still ends by it. A program (or server) that installs its
+    own handler keeps it; servers that restore the default and re-raise the signal with
+    ``signal.raise_signal`` (uvicorn) get the delivery too."""
+    global _installed_pid
+    if _installed_pid == os.getpid() or threading.current_thread() is not threading.main_thread():
+        return
+    import signal
+
+    for name in _SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                signal.signal(signum, _on_signal)
+            else:
+                # Someone else's handler (uvicorn installs its own before it imports the app):
+                # leave it, but deliver if it later puts the default back and re-raises.
+                _wrap_raise_signal()
+        except (ValueError, OSError):  # not the main interpreter, or no such signal here
+            return
+    _installed_pid = os.getpid()
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    import signal
+
+    signal.signal(signum, signal.SIG_DFL)  # a second signal ends the process at once
+    close_all()
+    signal.raise_signal(signum)
+
+
+def _wrap_raise_signal() -> None:
+    """Servers such as uvicorn take SIGTERM before they import the application, shut down
+    gracefully, then restore the default action and re-raise the signal with
+    ``signal.raise_signal``: the process dies by the default action and atexit never runs.
+    ``signal.raise_signal`` is wrapped so that re-raising one of ``_SIGNALS`` while its action
+    is the default first closes every handler; anything else is passed on untouched."""
+    global _raise_signal_wrapped
+    import signal
+
+    if _raise_signal_wrapped:
+        return
+    original = signal.raise_signal
+    ours = {getattr(signal, name) for name in _SIGNALS if hasattr(signal, name)}
+
+    @functools.wraps(original)
+    def raise_signal(signum: int) -> None:
+        try:
+            if signum in ours and signal.getsignal(signum) is signal.SIG_DFL:
+                close_all()
+        except Exception:
+            pass
+        return original(signum)
+
+    signal.raise_signal = raise_signal
+    _raise_signal_wrapped = True
+
+
+# Registered after logging's own hook (this module imports after logging), so it runs first:
+# logging.shutdown's flushes and closes then share the exit window.
+atexit.register(begin_exit)
