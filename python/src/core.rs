@@ -185,6 +185,7 @@ impl Core {
             .program_name(program_name)
             .machine_name(machine_name)
             .max_queue_bytes(max_queue_bytes)
+            .queue_full_advice("CloudWatchLogHandler.MAX_QUEUE_BYTES and QUEUE_FULL_TIMEOUT")
             // Waiting for room is done here, with the GIL released (see `wait_for_room`).
             .overflow(OverflowPolicy::DropNewest)
             .shutdown_timeout(seconds(shutdown_timeout))

@@ -17,6 +17,7 @@ mod json;
 mod profile;
 mod sink;
 mod stats;
+mod template;
 mod text;
 
 pyo3::create_exception!(
@@ -74,6 +75,8 @@ mod _watchtower {
     use super::mark_worker_thread;
     #[pymodule_export]
     use super::stats::empty_stats;
+    #[pymodule_export]
+    use super::template::stream_template_error;
     #[pymodule_export]
     use super::WatchtowerError;
     #[pymodule_export]

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from conftest import all_messages, events_by_stream, stream_events, streams, wait_for
 
-from watchtower import CloudWatchLogHandler, WatchtowerWarning
+from watchtower import CloudWatchLogHandler, WatchtowerError, WatchtowerWarning
 
 # --- stream names -------------------------------------------------------------------------
 
@@ -82,11 +82,23 @@ def test_python_format_specs_are_rendered_by_str_format(make_handler, logger, gr
     assert streams(group) == [f"pid-{os.getpid():08d}-'{logger.name}'"]
 
 
-def test_unknown_placeholder_goes_to_handle_error(make_handler, logger, capsys):
-    logger.addHandler(make_handler(log_stream_name="{no_such_field}"))
-    logger.info("x")
-    err = capsys.readouterr().err
-    assert "--- Logging error ---" in err and "KeyError: 'no_such_field'" in err
+@pytest.mark.parametrize(
+    "template, reason",
+    [
+        ("{no_such_field}", "unknown placeholder {no_such_field}"),
+        ("{process_id:05d}/{nope}", "unknown placeholder {nope}"),
+        ("{strftime:%Q}", 'invalid strftime format "%Q"'),
+        ("{process_id:05d}/{strftime:%Y-%Q}", 'invalid strftime format "%Y-%Q"'),
+        ("{process_id:q}", "Unknown format code 'q'"),
+        ("{logger_name", "expected '}'"),
+    ],
+)
+def test_a_template_that_cannot_work_is_a_configuration_error(moto, group, template, reason):
+    """3.4 raised KeyError in every record (sent to handleError: every record lost) and named
+    streams after a bad strftime format; here the constructor says what is wrong."""
+    with pytest.raises(WatchtowerError) as info:
+        CloudWatchLogHandler(log_group_name=group, log_stream_name=template)
+    assert reason in str(info.value) and repr(template) in str(info.value)
 
 
 def test_overridden_get_stream_name(make_handler, logger, group):

@@ -6,6 +6,7 @@ import logging
 import logging.config
 import pickle
 import re
+from datetime import timedelta
 
 import pytest
 from conftest import all_messages, logs_client
@@ -199,6 +200,24 @@ def test_conflicting_arguments_raise_3_4_errors(moto, kwargs, text):
     with pytest.raises(WatchtowerError) as info:
         CloudWatchLogHandler(**kwargs)
     assert str(info.value) == text
+
+
+@pytest.mark.parametrize(
+    "kwargs, text",
+    [
+        (dict(max_batch_count=-1), "max_batch_count must be a positive integer, got -1"),
+        (dict(max_batch_size=0), "max_batch_size must be a positive integer, got 0"),
+        (dict(max_message_size=1.5), "max_message_size must be a positive integer, got 1.5"),
+        (dict(send_interval=-5), "send_interval must be a number of seconds"),
+        (dict(send_interval=float("nan")), "send_interval must be a number of seconds"),
+        (dict(send_interval=timedelta(days=2)), "from 0 to a day"),
+        (dict(send_interval="soon"), "got 'soon'"),
+    ],
+)
+def test_impossible_numbers_raise_at_construction(moto, group, kwargs, text):
+    """3.4 took them and failed in its worker thread (or sent everything at once)."""
+    with pytest.raises(WatchtowerError, match=re.escape(text)):
+        CloudWatchLogHandler(log_group_name=group, **kwargs)
 
 
 def test_repr(make_handler, group):

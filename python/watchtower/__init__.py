@@ -24,6 +24,7 @@ Differences from 3.4, all in the direction of not losing or mangling logs:
 import functools
 import json
 import logging
+import operator
 import os
 import platform
 import sys
@@ -48,7 +49,7 @@ from typing import (
     overload,
 )
 
-from . import _exit, _watchtower
+from . import _exit, _template, _watchtower
 from ._exit import handlers as _handlers
 from ._watchtower import WatchtowerError, WatchtowerWarning, __version__
 
@@ -131,6 +132,28 @@ def _seconds(value: Union[int, float, timedelta]) -> float:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)
+
+
+def _check_numbers(handler: Any) -> None:
+    """Raises ``WatchtowerError`` for a size, count or interval the handler cannot work with
+    (3.4 took them and failed later, or sent nothing)."""
+    for name in ("max_batch_size", "max_batch_count", "max_message_size"):
+        value = getattr(handler, name)
+        try:
+            if isinstance(value, bool) or operator.index(value) < 1:
+                raise TypeError
+        except TypeError:
+            raise WatchtowerError(f"{name} must be a positive integer, got {value!r}") from None
+    interval = handler.send_interval
+    try:
+        seconds = _seconds(interval)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if isinstance(interval, bool) or not 0 <= seconds <= 86400:
+        raise WatchtowerError(
+            "send_interval must be a number of seconds (or a timedelta) from 0 to a day, "
+            f"got {interval!r}"
+        )
 
 
 def _boto3_credentials(client: Any):
@@ -528,6 +551,7 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
         self._boto3_client = boto3_client
         self._boto3_profile_name = boto3_profile_name
         self._cwl_client = boto3_client
+        _check_numbers(self)
         self._init_state()
 
         if log_group is not None:
@@ -562,6 +586,8 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
             raise WatchtowerError(
                 "Either boto3_client or boto3_profile_name can be specified, but not both"
             )
+        if type(self)._get_stream_name is _GET_STREAM_NAME:
+            _template.check(self.log_stream_name)
         self._origin_pid = os.getpid()
         # A test double gets every call itself (3.4's Python path); no Rust worker.
         self._via_client = boto3_client is not None and _is_test_double(boto3_client)

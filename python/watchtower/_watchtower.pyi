@@ -63,6 +63,9 @@ def dumps_fast(obj: object) -> Optional[str]:
 def empty_stats() -> Stats:
     """The counters of a handler whose worker has not started (all zero)."""
 
+def stream_template_error(template: str) -> Optional[str]:
+    """Why the core cannot render the stream name template itself, or ``None`` if it can."""
+
 @final
 class CredentialsRequest:
     """One request of the worker for a ``boto3_client``'s credentials."""

@@ -149,6 +149,7 @@ fn builder(
 ) -> Result<ConfigBuilder, CliError> {
     let mut b = Config::builder()
         .program_name(args.program_name.as_deref().unwrap_or(program))
+        .queue_full_advice("--max-queue-bytes and --overflow")
         .warnings(warnings);
     if let Some(v) = &args.machine_name {
         b = b.machine_name(v);

@@ -79,7 +79,9 @@ fn drop_newest_still_drops_and_says_so() {
     let done = run_within(&mut cmd, input.as_bytes(), BIG_INPUT_TIMEOUT);
     assert_eq!(done.code, Some(3), "stderr: {}", done.stderr);
     assert!(
-        done.stderr.contains("queue_full") && done.stderr.contains("--overflow block"),
+        done.stderr.contains("queue_full")
+            && done.stderr.contains("--overflow block")
+            && done.stderr.contains("see --max-queue-bytes and --overflow"),
         "summary: {}",
         done.stderr
     );

@@ -301,8 +301,8 @@ impl Shared {
         self.drop_records(n, DropReason::QueueFull, WarningKind::QueueFull, || {
             format!(
                 "the log queue is full ({} bytes queued or in flight); dropping events \
-                 (see max_queue_bytes and overflow)",
-                self.config.max_queue_bytes
+                 (see {})",
+                self.config.max_queue_bytes, self.config.queue_full_advice
             )
         })
     }

@@ -55,7 +55,7 @@ fn drop_newest_keeps_the_first_events() {
     assert!(warnings
         .messages()
         .iter()
-        .any(|m| m.contains("queue is full")));
+        .any(|m| m.contains("queue is full") && m.contains("see max_queue_bytes and overflow")));
 }
 
 #[test]

@@ -22,6 +22,9 @@ use crate::retry::RetryPolicy;
 use crate::template::{StreamNameTemplate, TemplateValues};
 use crate::warn::{StderrSink, WarningSink};
 
+/// What the queue-full warning names by default (the builder's own options).
+const DEFAULT_QUEUE_FULL_ADVICE: &str = "max_queue_bytes and overflow";
+
 /// Builds a [`Config`]; every setter documents its default.
 ///
 /// ```
@@ -46,6 +49,7 @@ pub struct ConfigBuilder {
     log_group_tags: BTreeMap<String, String>,
     log_group_class: Option<LogGroupClass>,
     kms_key_id: Option<String>,
+    queue_full_advice: String,
     max_queue_bytes: usize,
     overflow: OverflowPolicy,
     oversize: OversizePolicy,
@@ -77,6 +81,7 @@ impl Default for ConfigBuilder {
             log_group_tags: BTreeMap::new(),
             log_group_class: None,
             kms_key_id: None,
+            queue_full_advice: DEFAULT_QUEUE_FULL_ADVICE.to_owned(),
             max_queue_bytes: DEFAULT_MAX_QUEUE_BYTES,
             overflow: OverflowPolicy::DropNewest,
             oversize: OversizePolicy::Truncate,
@@ -224,6 +229,21 @@ impl ConfigBuilder {
         self
     }
 
+    /// The options the queue-full warning tells the user to adjust. Default:
+    /// `"max_queue_bytes and overflow"`; a front end that names them differently (a Python
+    /// class attribute, a command-line flag) says so here.
+    ///
+    /// ```
+    /// let config = watchtower_logs::Config::builder()
+    ///     .queue_full_advice("--max-queue-bytes and --overflow")
+    ///     .build()?;
+    /// # Ok::<(), watchtower_logs::ConfigError>(())
+    /// ```
+    pub fn queue_full_advice(mut self, options: impl Into<String>) -> Self {
+        self.queue_full_advice = options.into();
+        self
+    }
+
     /// What to do with a message over [`max_message_size`](Self::max_message_size). Default
     /// [`OversizePolicy::Truncate`], like 3.4.
     pub fn oversize(mut self, policy: OversizePolicy) -> Self {
@@ -356,6 +376,7 @@ impl ConfigBuilder {
             log_group_tags: self.log_group_tags,
             log_group_class: self.log_group_class,
             kms_key_id: self.kms_key_id,
+            queue_full_advice: self.queue_full_advice,
             max_queue_bytes: self.max_queue_bytes,
             overflow: self.overflow,
             oversize: self.oversize,

@@ -179,6 +179,8 @@ pub struct Config {
     pub(crate) log_group_tags: BTreeMap<String, String>,
     pub(crate) log_group_class: Option<LogGroupClass>,
     pub(crate) kms_key_id: Option<String>,
+    /// Named by the queue-full warning: the options that set the bound and the policy.
+    pub(crate) queue_full_advice: String,
     pub(crate) max_queue_bytes: usize,
     pub(crate) overflow: OverflowPolicy,
     pub(crate) oversize: OversizePolicy,
