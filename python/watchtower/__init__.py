@@ -903,8 +903,10 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
         if delivered:
             self._stalled_at = None
         else:
-            # Remembered so that a close() right behind it does not wait again.
-            self._stalled_at = core.stats()["delivered"]
+            if timeout >= self.FLUSH_TIMEOUT:
+                # Waited all it may and still undelivered: remembered so that a close() right
+                # behind it does not wait again (see _close_wait).
+                self._stalled_at = core.stats()["delivered"]
             self._warn_worker_failure(core)
         return delivered
 
