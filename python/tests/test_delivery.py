@@ -74,6 +74,16 @@ def test_colons_become_dashes(make_handler, logger, group):
     assert ":" not in stream and stream.endswith("+00-00")
 
 
+def test_strftime_directives_of_the_c_library_are_rendered_by_python(make_handler, logger, group):
+    """A directive the core's strftime does not know but the platform's does (glibc's %Ey,
+    the era's year) is rendered by Python's strftime, as in 3.4."""
+    handler = make_handler(log_stream_name="y{strftime:%Ey}")
+    logger.addHandler(handler)
+    logger.info("x")
+    handler.flush()
+    assert streams(group) == ["y" + datetime.now(timezone.utc).strftime("%Ey")]
+
+
 def test_python_format_specs_are_rendered_by_str_format(make_handler, logger, group):
     handler = make_handler(log_stream_name="pid-{process_id:08d}:{logger_name!r}")
     logger.addHandler(handler)
@@ -87,8 +97,8 @@ def test_python_format_specs_are_rendered_by_str_format(make_handler, logger, gr
     [
         ("{no_such_field}", "unknown placeholder {no_such_field}"),
         ("{process_id:05d}/{nope}", "unknown placeholder {nope}"),
-        ("{strftime:%Q}", 'invalid strftime format "%Q"'),
-        ("{process_id:05d}/{strftime:%Y-%Q}", 'invalid strftime format "%Y-%Q"'),
+        ("{strftime:%Q}", "invalid strftime format '%Q': '%Q' is not a directive"),
+        ("{process_id:05d}/{strftime:%Y-%Q}", "invalid strftime format '%Y-%Q'"),
         ("{process_id:q}", "Unknown format code 'q'"),
         ("{logger_name", "expected '}'"),
     ],

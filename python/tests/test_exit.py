@@ -94,3 +94,31 @@ def test_signal_with_default_action_delivers_then_ends_by_it(moto, group, tmp_pa
             f"record {i}" for i in range(100)
         ]
     assert "not delivered" not in proc.stderr
+
+
+def test_use_queues_false_on_sigterm_says_what_was_lost(refused_endpoint, tmp_path):
+    """use_queues=False: close() leaves the core running (3.4 sends records after close); a
+    signal that ends the process still delivers what queued behind a timed-out call, and
+    says what was lost."""
+    script = tmp_path / "sync.py"
+    script.write_text(
+        f"""
+import logging, os, signal, time, watchtower
+
+class Handler(watchtower.CloudWatchLogHandler):
+    FLUSH_TIMEOUT = {FLUSH_TIMEOUT}
+
+log = logging.getLogger("sync")
+log.addHandler(Handler(log_group_name="sync", create_log_group=False, use_queues=False))
+for i in range(10):
+    log.warning("record %d", i)  # the first waits FLUSH_TIMEOUT; the rest queue behind it
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(60)
+"""
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == -signal.SIGTERM, proc.stderr
+    assert "[watchtower] 10 events were not delivered" in proc.stderr, proc.stderr
+    assert "shutdown_timeout=10" in proc.stderr, proc.stderr

@@ -74,6 +74,8 @@ _EMPTY_MESSAGE = "Received empty message. Empty messages cannot be sent to Cloud
 _AFTER_SHUTDOWN = "Received message after logging system shutdown"
 _TRUNCATED = "Log message size exceeds CWL max payload size, truncated"
 _TIMED_OUT = "Timed out while delivering logs"
+# Seconds within which a close() counts as right behind a flush() that timed out.
+_RIGHT_BEHIND = 1.0
 _WORKER_FAILED = "The watchtower worker failed, records were lost"
 
 # PutLogEvents limits: bytes (message + 26 per event) and events per request.
@@ -613,7 +615,7 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
         self.creating_log_stream, self.shutting_down = False, False
         # Records for an overridden _submit_batch (see _emit_via_submit_batch).
         self._pending = {}
-        self._pending_lock = threading.Lock()
+        self._pending_lock = threading.RLock()  # reentrant: a signal may close the handler
 
     def createLock(self):
         super().createLock()
@@ -900,13 +902,15 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
         else:
             timeout = _exit.wait_budget(max(0.0, timeout))
         delivered = bool(core.flush(timeout))
+        _exit.waited(delivered)
+        # (Through __dict__: not a configuration change for the fast path.)
         if delivered:
-            self._stalled_at = None
+            self.__dict__.pop("_stalled", None)
         else:
             if timeout >= self.FLUSH_TIMEOUT:
                 # Waited all it may and still undelivered: remembered so that a close() right
                 # behind it does not wait again (see _close_wait).
-                self._stalled_at = core.stats()["delivered"]
+                self.__dict__["_stalled"] = (time.monotonic(), core.stats()["delivered"])
             self._warn_worker_failure(core)
         return delivered
 
@@ -914,8 +918,16 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
         # Hands what is queued to the worker without waiting for the delivery.
         core = self._core
         if core is not None and not self.shutting_down:
-            self._submit_pending()
             core.flush(0)
+
+    def _close_at_exit(self):
+        # The process ends next (a signal): deliver within the exit's window, then say what
+        # was lost. With use_queues=False close() leaves the core running (3.4: records are
+        # still sent after close), so it is shut down here.
+        self.close()
+        core = self._core
+        if core is not None and not self.use_queues and not core.is_shut_down:
+            self._shutdown_core(core)
 
     def _warn_worker_failure(self, core) -> bool:
         # The core's worker failed (a bug): say why and what was lost, once per handler.
@@ -956,13 +968,18 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
     def _close_wait(self, core) -> float:
         # A close() behind a flush() that timed out, with nothing delivered since (the service
         # still unreachable: logging.shutdown calls both), does not wait a second time.
-        stalled_at = self.__dict__.get("_stalled_at")
-        if stalled_at is not None and core.stats()["delivered"] == stalled_at:
-            return 0.0
+        stalled = self.__dict__.pop("_stalled", None)
+        if stalled is not None:
+            at, delivered = stalled
+            if time.monotonic() - at < _RIGHT_BEHIND and core.stats()["delivered"] == delivered:
+                return 0.0
         return _exit.wait_budget(float(self.FLUSH_TIMEOUT))
 
     def _shutdown_core(self, core):
-        if not core.shutdown(self._close_wait(core)) and not self._warn_worker_failure(core):
+        timeout = self._close_wait(core)
+        delivered = bool(core.shutdown(timeout))
+        _exit.waited(delivered)
+        if not delivered and not self._warn_worker_failure(core):
             warnings.warn(_TIMED_OUT, WatchtowerWarning, stacklevel=1)
         credentials = self.__dict__.get("_credentials")
         if credentials is not None:

@@ -23,9 +23,10 @@ from typing import Any, Optional
 #: Handlers alive in this process (for the fork hook, ``flush_all`` and the exit).
 handlers: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
-_lock = threading.Lock()
+# Reentrant: a signal handler (close_all) may run while the main thread holds it.
+_lock = threading.RLock()
 _exiting = False
-_window_opened: Optional[float] = None  # monotonic time the exit's first wait began
+_window_opened: Optional[float] = None  # monotonic time the exit's current window opened
 
 
 def begin_exit() -> None:
@@ -42,7 +43,9 @@ def exiting() -> bool:
 def wait_budget(full: float) -> float:
     """Seconds a flush or close may wait now: ``full``, except while the process ends, when
     every wait shares one window of ``full`` seconds opened by the first one (which also sets
-    every handler sending at once, so that none waits for another's turn)."""
+    every handler sending at once, so that none waits for another's turn). A wait that
+    delivered everything closes the window (``waited``): only time spent on a service that
+    does not answer counts, so that records logged late in the exit still get their wait."""
     global _window_opened
     if not _exiting:
         return full
@@ -54,6 +57,14 @@ def wait_budget(full: float) -> float:
     if first:
         send_all_now()
     return max(0.0, opened + full - time.monotonic())
+
+
+def waited(delivered: bool) -> None:
+    """Reports how a wait of the exit ended: one that delivered everything closes the window."""
+    global _window_opened
+    if delivered and _exiting:
+        with _lock:
+            _window_opened = None
 
 
 def send_all_now() -> None:
@@ -72,7 +83,7 @@ def close_all() -> None:
     wait_budget(0.0)  # opens the window now, and sets every handler sending
     for handler in list(handlers):
         try:
-            handler.close()
+            handler._close_at_exit()
         except Exception:
             pass
 
