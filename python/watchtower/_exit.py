@@ -50,10 +50,10 @@ def wait_budget(full: float) -> float:
     if not _exiting:
         return full
     with _lock:
-        first = _window_opened is None
-        if first:
-            _window_opened = time.monotonic()
         opened = _window_opened
+        first = opened is None
+        if opened is None:
+            opened = _window_opened = time.monotonic()
     if first:
         send_all_now()
     return max(0.0, opened + full - time.monotonic())
