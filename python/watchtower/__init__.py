@@ -142,10 +142,11 @@ def _check_numbers(handler: Any) -> None:
     for name in ("max_batch_size", "max_batch_count", "max_message_size"):
         value = getattr(handler, name)
         try:
-            if isinstance(value, bool) or operator.index(value) < 1:
-                raise TypeError
-        except TypeError:
-            raise WatchtowerError(f"{name} must be a positive integer, got {value!r}") from None
+            valid = not isinstance(value, bool) and operator.index(value) >= 1
+        except TypeError:  # not an integer
+            valid = False
+        if not valid:
+            raise WatchtowerError(f"{name} must be a positive integer, got {value!r}")
     interval = handler.send_interval
     try:
         seconds = _seconds(interval)

@@ -35,28 +35,28 @@ def begin_exit() -> None:
     _exiting = True
 
 
-def exiting() -> bool:
-    """Whether the process is ending."""
-    return _exiting
-
-
 def wait_budget(full: float) -> float:
     """Seconds a flush or close may wait now: ``full``, except while the process ends, when
     every wait shares one window of ``full`` seconds opened by the first one (which also sets
     every handler sending at once, so that none waits for another's turn). A wait that
     delivered everything closes the window (``waited``): only time spent on a service that
     does not answer counts, so that records logged late in the exit still get their wait."""
-    global _window_opened
     if not _exiting:
         return full
+    return max(0.0, _open_window() + full - time.monotonic())
+
+
+def _open_window() -> float:
+    """When the exit's window opened; opens it now if none is open, setting every handler
+    sending."""
+    global _window_opened
     with _lock:
         opened = _window_opened
-        first = opened is None
-        if opened is None:
-            opened = _window_opened = time.monotonic()
-    if first:
-        send_all_now()
-    return max(0.0, opened + full - time.monotonic())
+        if opened is not None:
+            return opened
+        opened = _window_opened = time.monotonic()
+    send_all_now()
+    return opened
 
 
 def waited(delivered: bool) -> None:
@@ -80,7 +80,7 @@ def close_all() -> None:
     """The process dies next: every handler delivers within the exit window, then closes
     (printing what it could not deliver)."""
     begin_exit()
-    wait_budget(0.0)  # opens the window now, and sets every handler sending
+    _open_window()
     for handler in list(handlers):
         try:
             handler._close_at_exit()
