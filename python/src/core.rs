@@ -377,9 +377,7 @@ impl Drop for Core {
         }
         // Dropped without close(): deliver what is queued without blocking the dropping thread
         // (the guard's drop flushes, up to the shutdown timeout).
-        let spawned = std::thread::Builder::new()
-            .name("watchtower-drop".into())
-            .spawn(move || drop(live));
+        let spawned = watchtower_logs::thread::spawn("watchtower-drop", move || drop(live));
         if let Err(e) = spawned {
             eprintln!(
                 "[watchtower] could not deliver the remaining logs of a dropped handler: {e}"

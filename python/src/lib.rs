@@ -15,6 +15,8 @@ mod credentials;
 mod fast;
 mod json;
 mod profile;
+#[cfg(unix)]
+mod signals;
 mod sink;
 mod stats;
 mod template;
@@ -73,6 +75,9 @@ mod _watchtower {
     use super::json::dumps_fast;
     #[pymodule_export]
     use super::mark_worker_thread;
+    #[cfg(unix)]
+    #[pymodule_export]
+    use super::signals::deliver_on_signals;
     #[pymodule_export]
     use super::stats::empty_stats;
     #[pymodule_export]

@@ -11,6 +11,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import hung
 import pytest
 
 # `python -m pytest` run from python/ puts python/ first on sys.path, where watchtower/ is the
@@ -157,14 +158,28 @@ def run_python(code, cwd=None, env=None, timeout=120, args=()):
                 full_env.pop(key, None)
             else:
                 full_env[key] = value
-    proc = subprocess.run(
+    # Python stacks on SIGABRT, and a session of its own: a hang is reported with the stacks
+    # of every process it forked (tests/hung.py).
+    full_env.setdefault("PYTHONFAULTHANDLER", "1")
+    with subprocess.Popen(
         [sys.executable, str(script), *args],
         cwd=cwd,
         env=full_env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
-    )
+        start_new_session=True,
+    ) as popen:
+        try:
+            stdout, stderr = popen.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stacks = hung.report(popen)
+            stdout, stderr = popen.communicate()
+            pytest.fail(
+                f"still running after {timeout} s\n--- stdout\n{stdout}\n--- stderr "
+                f"(Python stacks)\n{stderr[-hung.MAX_REPORT :]}\n--- native stacks\n{stacks}"
+            )
+    proc = subprocess.CompletedProcess(popen.args, popen.returncode, stdout, stderr)
     assert proc.returncode == 0, (
         f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
     )

@@ -122,3 +122,43 @@ time.sleep(60)
     assert proc.returncode == -signal.SIGTERM, proc.stderr
     assert "[watchtower] 10 events were not delivered" in proc.stderr, proc.stderr
     assert "shutdown_timeout=10" in proc.stderr, proc.stderr
+
+
+def test_sigterm_delivers_while_the_main_thread_is_busy_in_c(moto, group, tmp_path):
+    """A Python-level signal handler runs only when the main thread next executes bytecode: a
+    main thread busy in C (here a sum over a huge range, holding the GIL; in the field a Pool
+    worker blocked on its queue's lock when Pool.terminate() sends SIGTERM) would never run it,
+    and the process would never end. The signal is handled by the core's own thread: the
+    records arrive and the process ends by SIGTERM while the main thread is still busy."""
+    script = tmp_path / "busy.py"
+    script.write_text(
+        f"""
+import logging, sys, watchtower
+log = logging.getLogger("busy")
+log.setLevel(logging.INFO)
+log.addHandler(watchtower.CloudWatchLogHandler(log_group_name={group!r}))
+for i in range(100):
+    log.info("record %d", i)
+print("BUSY", flush=True)
+sum(range(10**15))  # hours of C, the GIL held, no signal checks
+print("DONE", flush=True)
+"""
+    )
+    with subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(EXAMPLES)},
+    ) as proc:
+        try:
+            assert proc.stdout.readline() == "BUSY\n"
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+    assert proc.returncode == -signal.SIGTERM, err
+    assert "DONE" not in out
+    assert sorted(all_messages(group), key=lambda m: int(m.split()[1])) == [
+        f"record {i}" for i in range(100)
+    ]

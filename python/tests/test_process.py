@@ -1,6 +1,9 @@
 """Process life: delivery at interpreter exit (logging.shutdown), several handlers at exit,
 os.fork() and multiprocessing children. Each case runs in a fresh interpreter."""
 
+import signal
+import socket
+
 import pytest
 from conftest import all_messages, events_by_stream, run_python
 
@@ -104,6 +107,91 @@ def test_fork_parent_and_child_both_deliver_without_duplicates(moto, group, tmp_
     assert set(by_stream) == {parent, child}
     assert by_stream[parent] == [f"before fork {i}" for i in range(100)] + ["parent after fork"]
     assert by_stream[child] == [f"child {i}" for i in range(50)]
+
+
+def test_library_threads_never_take_the_process_signals(moto, group, tmp_path):
+    """A signal sent to the process is handled by a thread that does not block it. Were it
+    one of ours, CPython would only set a flag there for the main thread, which, waiting on a
+    lock (a Pool worker in its queue's lock when Pool.terminate() sends SIGTERM), would never
+    run the handler: the process would never end. Every thread the library starts (the Rust
+    core's, tokio's, the credentials thread) blocks them; the application's threads do not."""
+    proc = run_python(
+        f"""
+        import boto3, logging, os, threading, watchtower
+
+        client = boto3.client("logs")
+        handlers = [
+            watchtower.CloudWatchLogHandler(log_group_name={group!r}),
+            watchtower.CloudWatchLogHandler(log_group_name={group!r}, boto3_client=client),
+        ]
+        logger = logging.getLogger("masks")
+        for h in handlers:
+            logger.addHandler(h)
+        logger.warning("started")
+        for h in handlers:
+            h.flush()
+        mine = threading.Thread(target=threading.Event().wait, args=(60,), name="app", daemon=True)
+        mine.start()
+        # Python's threads by their names (CPython < 3.14 leaves the OS name "python").
+        python_names = {{t.native_id: t.name for t in threading.enumerate()}}
+        for task in sorted(os.listdir("/proc/self/task")):
+            with open(f"/proc/self/task/{{task}}/comm") as f:
+                name = python_names.get(int(task), f.read().strip())
+            with open(f"/proc/self/task/{{task}}/status") as f:
+                blocked = [int(line.split()[1], 16) for line in f if line.startswith("SigBlk:")][0]
+            print("THREAD", name, blocked)
+        """,
+        cwd=tmp_path,
+    )
+    threads = [line.split()[1:] for line in proc.stdout.splitlines() if line.startswith("THREAD")]
+    ours = [(name, int(mask)) for name, mask in threads if name.startswith("watchtower")]
+    names = {name for name, _ in ours}
+    assert {"watchtower-work", "watchtower-credentials"} <= names, threads
+    for name, mask in ours:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+            assert mask & (1 << (signum - 1)), (name, signum, threads)
+        assert not mask & (1 << (signal.SIGSEGV - 1)), (name, threads)
+    theirs = [int(mask) for name, mask in threads if not name.startswith("watchtower")]
+    assert len(theirs) == 2 and not any(m & (1 << (signal.SIGTERM - 1)) for m in theirs), threads
+
+
+def test_forked_child_writes_its_own_background_warnings(moto, tmp_path, monkeypatch):
+    """The core's background warnings go to stderr through a writer thread, started by the
+    first one. A child forked after that has a copy of its queue but not the thread: its
+    warnings must still reach its stderr (written at once), not the dead thread's queue."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens: every connection is refused
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    child_err = tmp_path / "child-stderr.txt"
+    proc = run_python(
+        f"""
+        import logging, os, watchtower
+
+        class Handler(watchtower.CloudWatchLogHandler):
+            FLUSH_TIMEOUT = 1
+
+        handler = Handler(log_group_name="g", create_log_group=False)
+        logger = logging.getLogger("w")
+        logger.addHandler(handler)
+        logger.warning("parent")
+        handler.flush()  # the parent's worker warns (connection refused): the writer starts
+        pid = os.fork()
+        if pid == 0:
+            fd = os.open({str(child_err)!r}, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            os.dup2(fd, 2)
+            logger.warning("child")
+            handler.flush()
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        """,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert "[watchtower]" in proc.stderr and "refused" in proc.stderr, proc.stderr
+    child = child_err.read_text()
+    assert "[watchtower]" in child and "refused" in child, child
 
 
 @pytest.mark.parametrize("how", ["process", "pool"])
@@ -250,7 +338,7 @@ def test_pool_context_manager_terminate_delivers(moto, group, tmp_path, where):
     the records their tasks logged arrive, and the workers still end by SIGTERM."""
     proc = run_python(
         f"""
-        import logging, multiprocessing as mp, os, signal
+        import logging, multiprocessing as mp, os, signal, time
         import watchtower
 
         def init():
@@ -263,6 +351,12 @@ def test_pool_context_manager_terminate_delivers(moto, group, tmp_path, where):
             logging.getLogger("pool").info("task %d", n)
             return n
 
+        def sleeper():
+            os.write(started_w, b"s")
+            time.sleep(60)
+
+        started_r, started_w = os.pipe()  # inherited by the forked workers
+
         if __name__ == "__main__":
             logging.getLogger("pool").setLevel(logging.INFO)
             logging.getLogger("pool").propagate = False
@@ -272,6 +366,9 @@ def test_pool_context_manager_terminate_delivers(moto, group, tmp_path, where):
                 )
             with mp.get_context("fork").Pool(2, initializer=init) as pool:
                 assert pool.map(task, range(100), chunksize=5) == list(range(100))
+                # A task still running when the pool is left: that worker gets SIGTERM.
+                pool.apply_async(sleeper)
+                assert os.read(started_r, 1) == b"s"
                 workers = list(pool._pool)
             for w in workers:
                 w.join(10)
@@ -279,8 +376,8 @@ def test_pool_context_manager_terminate_delivers(moto, group, tmp_path, where):
         """,
         cwd=tmp_path,
     )
-    # Terminated workers still end by SIGTERM (-15); one that had already left its loop when
-    # the pool was terminated (seen on 3.13) exits normally.
+    # The worker still in its task is terminated and ends by SIGTERM (-15); the other may have
+    # left its loop already (its queue's sentinel) and exit normally.
     codes = proc.stdout.split("EXITCODES")[1].strip().strip("[]").split(", ")
     assert "-15" in codes and set(codes) <= {"-15", "0"}, proc.stdout
     tasks = sorted(int(m.split()[1]) for m in all_messages(group) if m.startswith("task"))

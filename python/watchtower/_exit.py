@@ -5,13 +5,15 @@ each call waiting ``FLUSH_TIMEOUT`` anew would make an unreachable endpoint hold
 twice that per handler. Instead the first handler to wait during the exit sets every handler
 sending at once and opens one window of ``FLUSH_TIMEOUT`` that every later wait of the exit
 shares. SIGTERM and SIGHUP, where they still have their default action (the process dies),
-close every handler in that same window, so the exit summary (what was not delivered, and
-why) is printed, then end the process by the signal, as before.
+are handled by the compiled module's own thread: every handler delivers within one window of
+the longest ``FLUSH_TIMEOUT`` and prints its summary (what was not delivered, and why), then
+the process ends by the signal, as before.
 
 This module holds the registry of live handlers; nothing here imports the handler module.
 """
 
 import atexit
+import contextlib
 import functools
 import logging  # noqa: F401  (its atexit hook is registered first, so ours runs before it)
 import os
@@ -97,38 +99,60 @@ _raise_signal_wrapped = False
 
 
 def install_signal_delivery() -> None:
-    """Where SIGTERM or SIGHUP still has its default action (the process dies), set from the
-    main thread: a handler that closes every handler, puts the default action back and raises
-    the signal again, so the process still ends by it. A program (or server) that installs its
-    own handler keeps it; servers that restore the default and re-raise the signal with
-    ``signal.raise_signal`` (uvicorn) get the delivery too."""
+    """Where SIGTERM or SIGHUP still has its default action (the process dies): handlers in the
+    compiled module, whose own thread delivers what every handler holds (within the longest
+    ``FLUSH_TIMEOUT``), then ends the process by the signal, as before, whatever the main
+    thread is doing (a Python-level handler would wait for it to run bytecode again, which a
+    main thread blocked in C never does). A program (or server) that installs its own handler,
+    before or after, keeps it; servers that restore the default and re-raise the signal with
+    ``signal.raise_signal`` (uvicorn) get the delivery too. Once per process; a forked child
+    that starts a handler installs its own."""
     global _installed_pid
-    if _installed_pid == os.getpid() or threading.current_thread() is not threading.main_thread():
+    if _installed_pid == os.getpid():
         return
     import signal
 
+    from . import _watchtower
+
+    # A server may take the signals after us (uvicorn with --log-config) or before us, then
+    # put the default action back and re-raise with signal.raise_signal: deliver then too.
+    _wrap_raise_signal()
+    default = []
     for name in _SIGNALS:
         signum = getattr(signal, name, None)
         if signum is None:
             continue
         try:
             if signal.getsignal(signum) is signal.SIG_DFL:
-                signal.signal(signum, _on_signal)
-            else:
-                # Someone else's handler (uvicorn installs its own before it imports the app):
-                # leave it, but deliver if it later puts the default back and re-raises.
-                _wrap_raise_signal()
+                default.append(int(signum))
+            # Else someone else's handler: it is left alone.
         except (ValueError, OSError):  # not the main interpreter, or no such signal here
             return
+    deliver = getattr(_watchtower, "deliver_on_signals", None)
+    if default and deliver is not None:
+        deliver(default)
     _installed_pid = os.getpid()
 
 
-def _on_signal(signum: int, frame: Any) -> None:
+@contextlib.contextmanager
+def signals_blocked() -> Any:
+    """Blocks the asynchronous signals in this thread for the time of the block, so that a
+    thread started in it inherits that mask from its start: a signal sent to the process then
+    goes to the application's threads, never to ours, where CPython would only set a flag for
+    the main thread, which may be waiting on a lock and never run its handler (the Rust
+    core's threads do the same: ``watchtower_logs::thread``)."""
     import signal
 
-    signal.signal(signum, signal.SIG_DFL)  # a second signal ends the process at once
-    close_all()
-    signal.raise_signal(signum)
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    faults = {signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL}
+    old = mask(signal.SIG_BLOCK, signal.valid_signals() - faults)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, old)
 
 
 def _wrap_raise_signal() -> None:

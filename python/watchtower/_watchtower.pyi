@@ -60,6 +60,9 @@ def dumps_fast(obj: object) -> Optional[str]:
     ``int``, ``float``, ``bool`` and ``None`` (exact types, nested at most 64 deep); ``None`` for
     anything else (then use ``json.dumps``)."""
 
+def deliver_on_signals(signals: list[int]) -> bool:
+    """Handles ``signals`` in Rust (deliver, then the default action); False if already."""
+
 def empty_stats() -> Stats:
     """The counters of a handler whose worker has not started (all zero)."""
 

@@ -93,6 +93,9 @@ pub struct Handle {
 }
 
 struct Inner {
+    /// The process that started the worker: a forked child has a copy of this handle but not
+    /// its worker, and must neither wait for it nor touch its locks.
+    pid: u32,
     shared: Arc<Shared>,
     control: mpsc::UnboundedSender<Control>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -131,12 +134,21 @@ fn live() -> std::sync::MutexGuard<'static, Vec<Weak<Inner>>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The longest `shutdown_timeout` among the running handles (30 s when there are none).
-#[cfg(unix)]
-pub(crate) fn longest_shutdown_timeout() -> Duration {
+/// The handles of this process still alive (not those a forked child inherited).
+fn live_here() -> Vec<Arc<Inner>> {
+    let pid = std::process::id();
     live()
         .iter()
         .filter_map(Weak::upgrade)
+        .filter(|inner| inner.pid == pid)
+        .collect()
+}
+
+/// The longest `shutdown_timeout` among the running handles (30 s when there are none).
+#[cfg(unix)]
+pub(crate) fn longest_shutdown_timeout() -> Duration {
+    live_here()
+        .iter()
         .map(|inner| inner.shared.config.shutdown_timeout)
         .max()
         .unwrap_or(crate::config::DEFAULT_SHUTDOWN_TIMEOUT)
@@ -157,6 +169,7 @@ impl Handle {
         };
         shared.start_replay();
         let inner = Arc::new(Inner {
+            pid: std::process::id(),
             shared,
             control,
             thread: Mutex::new(Some(thread)),

@@ -83,6 +83,7 @@ pub mod signals;
 mod spool;
 mod stats;
 pub mod template;
+pub mod thread;
 mod warn;
 mod worker;
 

@@ -17,16 +17,14 @@ impl Shared {
             return;
         };
         let shared = self.clone();
-        let spawned = std::thread::Builder::new()
-            .name("watchtower-spool-replay".into())
-            .spawn(move || {
-                let spool = shared.spool.clone();
-                if let Some(spool) = spool {
-                    spool.replay(&mut |stream, ts, message, mark| {
-                        shared.requeue(stream, ts, message, mark)
-                    });
-                }
-            });
+        let spawned = crate::thread::spawn("watchtower-spool-replay", move || {
+            let spool = shared.spool.clone();
+            if let Some(spool) = spool {
+                spool.replay(&mut |stream, ts, message, mark| {
+                    shared.requeue(stream, ts, message, mark)
+                });
+            }
+        });
         if spawned.is_err() {
             spool.skip_replay();
         }

@@ -44,15 +44,26 @@ pub fn deliver_on_signals() -> io::Result<()> {
     if INSTALLED.set(()).is_err() {
         return Ok(());
     }
-    std::thread::Builder::new()
-        .name("watchtower-signals".into())
-        .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                let timeout = crate::handle::longest_shutdown_timeout();
-                crate::shutdown_all(timeout);
-                // What the signal would have done had we not been here.
-                let _ = signal_hook::low_level::emulate_default_handler(signal);
-            }
-        })?;
+    crate::thread::spawn("watchtower-signals", move || {
+        if let Some(signal) = signals.forever().next() {
+            deliver_then_default(signal);
+        }
+    })?;
     Ok(())
+}
+
+/// What the watcher does when a termination signal came: shuts every shipper of the process
+/// down under one deadline (the longest configured `shutdown_timeout`), then carries out the
+/// signal's default action (the process ends by it). For front ends that watch the signals
+/// themselves (the Python package does, per process).
+///
+/// ```no_run
+/// // In a thread that learnt that SIGTERM arrived:
+/// watchtower_logs::signals::deliver_then_default(signal_hook::consts::SIGTERM);
+/// ```
+pub fn deliver_then_default(signal: i32) {
+    let timeout = crate::handle::longest_shutdown_timeout();
+    crate::shutdown_all(timeout);
+    // What the signal would have done had we not been here.
+    let _ = signal_hook::low_level::emulate_default_handler(signal);
 }

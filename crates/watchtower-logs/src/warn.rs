@@ -178,6 +178,10 @@ const STDERR_QUEUE: usize = 256;
 
 /// The writer thread's queue, and the lines dropped because it was full.
 struct StderrWriter {
+    /// The process that started the writer thread: a forked child has a copy of this value
+    /// but not the thread (and its locks may have been copied while held), so it writes
+    /// inline and never touches them.
+    pid: u32,
     tx: Option<SyncSender<String>>,
     dropped: AtomicU64,
     /// Lines handed over and not yet written, for [`flush_stderr`].
@@ -185,8 +189,13 @@ struct StderrWriter {
 }
 
 impl StderrWriter {
+    /// The writer thread's queue, if it runs in this process.
+    fn queue(&self) -> Option<&SyncSender<String>> {
+        self.tx.as_ref().filter(|_| self.pid == std::process::id())
+    }
+
     fn send(&self, line: String) {
-        let Some(tx) = &self.tx else {
+        let Some(tx) = self.queue() else {
             write_stderr(&line);
             return;
         };
@@ -213,10 +222,9 @@ fn stderr_writer() -> &'static StderrWriter {
     WRITER.get_or_init(|| {
         let _ = STDERR_STARTED.set(());
         let (tx, rx) = sync_channel::<String>(STDERR_QUEUE);
-        let spawned = std::thread::Builder::new()
-            .name("watchtower-stderr".into())
-            .spawn(move || write_lines(rx));
+        let spawned = crate::thread::spawn("watchtower-stderr", move || write_lines(rx));
         StderrWriter {
+            pid: std::process::id(),
             tx: spawned.ok().map(|_| tx),
             dropped: AtomicU64::new(0),
             pending: Arc::default(),
@@ -250,6 +258,9 @@ pub(crate) fn flush_stderr(timeout: Duration) {
         return;
     }
     let writer = stderr_writer();
+    if writer.queue().is_none() {
+        return; // written inline (no thread, or a forked child's copy of the parent's)
+    }
     let (count, cv) = &*writer.pending;
     let n = count.lock().unwrap_or_else(|e| e.into_inner());
     let _ = cv.wait_timeout_while(n, timeout, |n| *n > 0);

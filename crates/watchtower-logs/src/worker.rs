@@ -83,43 +83,41 @@ pub(crate) fn spawn(
 ) -> Result<(mpsc::UnboundedSender<Control>, std::thread::JoinHandle<()>), StartError> {
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<Result<(), StartError>>(1);
-    let thread = std::thread::Builder::new()
-        .name("watchtower-worker".into())
-        .spawn(move || {
-            IN_WORKER.with(|w| w.set(true));
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .thread_name("watchtower-worker-blocking")
-                .on_thread_start(|| IN_WORKER.with(|w| w.set(true)))
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(StartError::Worker(e.to_string())));
-                    return;
-                }
-            };
-            let worker_shared = shared.clone();
-            let ran = catch_unwind(AssertUnwindSafe(|| {
-                runtime.block_on(async move {
-                    let client = match shared.config.aws.build_client(&shared.config.retry).await {
-                        Ok(client) => client,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    let delivery = Arc::new(Delivery::new(shared.clone(), Sender::new(client)));
-                    run(shared, delivery, control_rx).await;
-                })
-            }));
-            if let Err(panic) = ran {
-                worker_shared.worker_failed(&panic_text(panic.as_ref()));
+    let thread = crate::thread::spawn("watchtower-worker", move || {
+        IN_WORKER.with(|w| w.set(true));
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name("watchtower-worker-blocking")
+            .on_thread_start(|| IN_WORKER.with(|w| w.set(true)))
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = ready_tx.send(Err(StartError::Worker(e.to_string())));
+                return;
             }
-            runtime.shutdown_timeout(Duration::from_millis(100));
-        })
-        .map_err(|e| StartError::Worker(e.to_string()))?;
+        };
+        let worker_shared = shared.clone();
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            runtime.block_on(async move {
+                let client = match shared.config.aws.build_client(&shared.config.retry).await {
+                    Ok(client) => client,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok(()));
+                let delivery = Arc::new(Delivery::new(shared.clone(), Sender::new(client)));
+                run(shared, delivery, control_rx).await;
+            })
+        }));
+        if let Err(panic) = ran {
+            worker_shared.worker_failed(&panic_text(panic.as_ref()));
+        }
+        runtime.shutdown_timeout(Duration::from_millis(100));
+    })
+    .map_err(|e| StartError::Worker(e.to_string()))?;
     match ready_rx.recv() {
         Ok(Ok(())) => Ok((control_tx, thread)),
         Ok(Err(e)) => {

@@ -3,12 +3,11 @@
 //! process at once.
 
 use std::sync::atomic::Ordering;
-use std::sync::Weak;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::{live, Handle};
+use super::{live_here, Handle};
 use crate::error::FlushError;
 use crate::hub::{DEAD, RUNNING, STOPPING};
 use crate::stats::DropReason;
@@ -34,9 +33,8 @@ const REPLY_GRACE: Duration = Duration::from_secs(2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn shutdown_all(timeout: Duration) -> Vec<FlushError> {
-    let handles: Vec<Handle> = live()
-        .iter()
-        .filter_map(Weak::upgrade)
+    let handles: Vec<Handle> = live_here()
+        .into_iter()
         .map(|inner| Handle { inner })
         .collect();
     let deadline = crate::deadline::after(Instant::now(), timeout);

@@ -188,9 +188,7 @@ impl Spool {
         }
         let thread = {
             let spool = spool.clone();
-            std::thread::Builder::new()
-                .name("watchtower-spool".into())
-                .spawn(move || writer::run(&spool))
+            crate::thread::spawn("watchtower-spool", move || writer::run(&spool))
         };
         match thread {
             Ok(t) => *lock(&spool.writer) = Some(t),
