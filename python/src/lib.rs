@@ -78,6 +78,9 @@ mod _watchtower {
     #[cfg(unix)]
     #[pymodule_export]
     use super::signals::deliver_on_signals;
+    #[cfg(unix)]
+    #[pymodule_export]
+    use super::signals::signal_action;
     #[pymodule_export]
     use super::stats::empty_stats;
     #[pymodule_export]

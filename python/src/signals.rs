@@ -3,98 +3,145 @@
 //! A Python-level handler runs only when the main thread next executes bytecode. A main thread
 //! blocked in C (a `multiprocessing.Pool` worker waiting on its queue's lock when
 //! `Pool.terminate()` sends SIGTERM) never runs it: the process never ends, and neither does
-//! the parent waiting for it (seen about once in a hundred pools, with any Python handler).
-//! Here the signal's C handler only writes a byte to a pipe; a thread of ours reads it,
+//! the parent waiting for it (about once in a hundred pools, with any Python-level handler).
+//! Here the signal's C handler only writes a byte to a socket; a thread of ours reads it,
 //! delivers what every handler holds within the longest `FLUSH_TIMEOUT`, then carries out the
-//! signal's default action, whatever the main thread is doing.
+//! signal's default action, whatever the main thread is doing. A second signal, or anything
+//! wrong with the socket, carries out the default action at once.
 //!
 //! Fork: the C handler is inherited by a forked child, the watcher thread is not. In a process
 //! other than the one that installed it, the handler does what the signal would have done (the
-//! child ends, as it would have without us) instead of writing to the parent's pipe; a child
-//! that starts a handler of its own installs its own watcher ([`deliver_on_signals`] again).
+//! child ends, as it would have without us); a child that starts a handler of its own installs
+//! its own watcher ([`deliver_on_signals`] again).
 
 use std::io::Read;
-use std::os::fd::IntoRawFd;
+use std::os::fd::{AsRawFd, IntoRawFd};
 use std::os::unix::net::UnixStream;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::SeqCst};
 
 use pyo3::prelude::*;
-use signal_hook::SigId;
 
-/// The process that installed the handlers, and their ids (to replace them in a forked child).
-/// Touched only with the GIL held, so never held by another thread when the process forks.
-static INSTALLED: Mutex<Option<(u32, Vec<SigId>)>> = Mutex::new(None);
+/// The process whose watcher reads [`FD`] (0: none yet).
+static OWNER: AtomicU32 = AtomicU32::new(0);
+/// The socket the C handler writes to, and its identity (a descriptor number closed and reused
+/// for another file must not be written to).
+static FD: AtomicI32 = AtomicI32::new(-1);
+static DEV: AtomicU64 = AtomicU64::new(0);
+static INO: AtomicU64 = AtomicU64::new(0);
+/// Set by the first signal: a second one carries out the default action at once.
+static FIRED: AtomicBool = AtomicBool::new(false);
 
-/// Installs, once per process, the handlers of `signals` (whose Python-level action the caller
-/// found to be the default) and the watcher thread. Returns False if this process already has
-/// them, or if none of the signals has its default action at the C level either.
+/// What a signal's C-level action is in this process.
 #[pyfunction]
-pub(crate) fn deliver_on_signals(signals: Vec<i32>) -> PyResult<bool> {
-    let pid = std::process::id();
-    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
-    let signals: Vec<i32> = match installed.take() {
-        Some((owner, ids)) if owner == pid => {
-            *installed = Some((owner, ids));
-            return Ok(false);
+pub(crate) fn signal_action(signal: i32) -> &'static str {
+    // SAFETY: sigaction with a null new action only reads the current one into `old`.
+    let handler = unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(signal, std::ptr::null(), &mut old) != 0 {
+            return "other";
         }
-        Some((_, ids)) => {
-            // Inherited through fork: this process watches for itself from now on.
-            for id in ids {
-                signal_hook::low_level::unregister(id);
-            }
-            signals
-        }
-        // Only where the action is still the default at the C level too: a host that handles
-        // them in C (uWSGI's workers, an embedding application) keeps its handlers.
-        None => signals
-            .into_iter()
-            .filter(|s| action_is_default(*s))
-            .collect(),
+        old.sa_sigaction
     };
-    if signals.is_empty() {
-        return Ok(false);
+    if handler == libc::SIG_DFL {
+        "default"
+    } else if handler == on_signal as *const () as usize {
+        "ours"
+    } else {
+        "other"
     }
-    let (mut reader, writer) = UnixStream::pair()?;
-    // The C handler must never block: a full pipe only loses a repeat of the same news.
-    writer.set_nonblocking(true)?;
-    // Lives as long as the handlers that write to it, which is the process.
-    let fd = writer.into_raw_fd();
-    let mut ids = Vec::with_capacity(signals.len());
+}
+
+/// Handles `signals` in this process: the watcher thread (once per process) and the C handler
+/// (installed again on each call, over whatever is there: the caller checked it is the default
+/// action, ours, or Python's own handler for the Python-level one it just set).
+#[pyfunction]
+pub(crate) fn deliver_on_signals(signals: Vec<i32>) -> PyResult<()> {
+    let pid = std::process::id();
+    if OWNER.load(SeqCst) != pid {
+        start_watcher(pid)?;
+    }
     for signal in signals {
-        let action = move || on_signal(signal, pid, fd);
-        // SAFETY: the action is async-signal-safe: getpid, write(2) to a non-blocking socket,
-        // and signal-hook's emulate_default_handler (sigaction, sigprocmask, raise).
-        let id = unsafe { signal_hook::low_level::register(signal, action) }?;
-        ids.push(id);
+        // SAFETY: installs an async-signal-safe handler (see `on_signal`); the struct is zeroed
+        // then filled, the mask emptied by sigemptyset.
+        let installed = unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_signal as *const () as usize;
+            action.sa_flags = libc::SA_RESTART | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(signal, &action, std::ptr::null_mut())
+        };
+        if installed != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
     }
-    *installed = Some((pid, ids));
+    Ok(())
+}
+
+/// This process's socket and watcher thread. Nothing is published until both exist.
+fn start_watcher(pid: u32) -> std::io::Result<()> {
+    let (mut reader, writer) = UnixStream::pair()?;
+    // The C handler must never block: a full socket only loses a repeat of the same news.
+    writer.set_nonblocking(true)?;
+    // SAFETY: fstat on a descriptor `writer` owns, into a zeroed struct.
+    let st = unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(writer.as_raw_fd(), &mut st) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        st
+    };
     watchtower_logs::thread::spawn("watchtower-signals", move || {
         let mut byte = [0u8; 1];
         if reader.read_exact(&mut byte).is_ok() {
             watchtower_logs::signals::deliver_then_default(i32::from(byte[0]));
         }
     })?;
-    Ok(true)
+    // Lives as long as the handler that writes to it, which is the process.
+    let fd = writer.into_raw_fd();
+    FD.store(fd, SeqCst);
+    DEV.store(st.st_dev, SeqCst);
+    INO.store(st.st_ino, SeqCst);
+    FIRED.store(false, SeqCst);
+    OWNER.store(pid, SeqCst);
+    Ok(())
 }
 
-/// Whether `signal`'s action in this process is the default one.
-fn action_is_default(signal: i32) -> bool {
-    // SAFETY: sigaction with a null new action only reads the current one into `old`.
+/// The C handler: tells the watcher; in a forked child without one, on a second signal, or if
+/// the socket is gone, does what the signal would have done.
+extern "C" fn on_signal(signal: libc::c_int) {
+    // SAFETY: only async-signal-safe calls (getpid, fstat, send), on plain data; errno is
+    // saved and restored around them.
     unsafe {
-        let mut old: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(signal, std::ptr::null(), &mut old) == 0
-            && old.sa_sigaction == libc::SIG_DFL
+        #[cfg(target_os = "linux")]
+        let errno = *libc::__errno_location();
+        let told = std::process::id() == OWNER.load(SeqCst)
+            && !FIRED.swap(true, SeqCst)
+            && tell_watcher(signal);
+        if !told {
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+        }
+        #[cfg(target_os = "linux")]
+        {
+            *libc::__errno_location() = errno;
+        }
     }
 }
 
-/// The C handler: tells the watcher, or, in a forked child without one, does what the signal
-/// would have done.
-fn on_signal(signal: i32, owner: u32, fd: i32) {
-    if std::process::id() == owner {
-        let byte = [signal as u8];
-        // SAFETY: writes one byte from a live buffer to a descriptor this process keeps open.
-        unsafe { libc::write(fd, byte.as_ptr().cast(), 1) };
-    } else {
-        let _ = signal_hook::low_level::emulate_default_handler(signal);
+/// Writes the signal's number to the watcher's socket, if the descriptor is still that socket.
+unsafe fn tell_watcher(signal: libc::c_int) -> bool {
+    let fd = FD.load(SeqCst);
+    let mut st: libc::stat = std::mem::zeroed();
+    if libc::fstat(fd, &mut st) != 0
+        || st.st_dev != DEV.load(SeqCst)
+        || st.st_ino != INO.load(SeqCst)
+    {
+        return false;
     }
+    let byte = [signal as u8];
+    libc::send(
+        fd,
+        byte.as_ptr().cast(),
+        1,
+        libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+    ) == 1
 }

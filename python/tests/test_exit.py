@@ -162,3 +162,35 @@ print("DONE", flush=True)
     assert sorted(all_messages(group), key=lambda m: int(m.split()[1])) == [
         f"record {i}" for i in range(100)
     ]
+
+
+def test_a_saved_and_restored_sigterm_handler_still_delivers(moto, group, tmp_path):
+    """A program that replaces the SIGTERM handler for a while and then restores the one it
+    saved (asyncio's add/remove_signal_handler, a context manager) gets the delivery back:
+    Python sees the package's handler, so that is what it saves."""
+    script = tmp_path / "restore.py"
+    script.write_text(
+        f"""
+import logging, os, signal, time, watchtower
+log = logging.getLogger("restore")
+log.setLevel(logging.INFO)
+log.addHandler(watchtower.CloudWatchLogHandler(log_group_name={group!r}))
+saved = signal.signal(signal.SIGTERM, lambda *a: None)
+signal.signal(signal.SIGTERM, saved)
+for i in range(20):
+    log.info("record %d", i)
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(60)
+"""
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(EXAMPLES)},
+    )
+    assert proc.returncode == -signal.SIGTERM, proc.stderr
+    assert sorted(all_messages(group), key=lambda m: int(m.split()[1])) == [
+        f"record {i}" for i in range(20)
+    ]

@@ -229,8 +229,7 @@ class _CredentialsThread:
         self._read_fd = read_fd
         self._client = client
         thread = threading.Thread(target=self._serve, name="watchtower-credentials", daemon=True)
-        with _exit.signals_blocked():
-            thread.start()
+        thread.start()
 
     def _serve(self):
         _watchtower.mark_worker_thread()
@@ -960,11 +959,9 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
             if self._must_not_wait():
                 # Closed under the logging lock (dictConfig reconfiguring): deliver from a
                 # thread of its own, which the interpreter waits for at exit (see flush()).
-                closer = threading.Thread(
+                threading.Thread(
                     target=self._shutdown_core, args=(core,), name="watchtower-close"
-                )
-                with _exit.signals_blocked():
-                    closer.start()
+                ).start()
             else:
                 self._shutdown_core(core)
         super().close()

@@ -13,7 +13,6 @@ This module holds the registry of live handlers; nothing here imports the handle
 """
 
 import atexit
-import contextlib
 import functools
 import logging  # noqa: F401  (its atexit hook is registered first, so ours runs before it)
 import os
@@ -99,16 +98,17 @@ _raise_signal_wrapped = False
 
 
 def install_signal_delivery() -> None:
-    """Where SIGTERM or SIGHUP still has its default action (the process dies): handlers in the
-    compiled module, whose own thread delivers what every handler holds (within the longest
-    ``FLUSH_TIMEOUT``), then ends the process by the signal, as before, whatever the main
-    thread is doing (a Python-level handler would wait for it to run bytecode again, which a
-    main thread blocked in C never does). A program (or server) that installs its own handler,
-    before or after, keeps it; servers that restore the default and re-raise the signal with
-    ``signal.raise_signal`` (uvicorn) get the delivery too. Once per process; a forked child
-    that starts a handler installs its own."""
+    """Where SIGTERM or SIGHUP still has its default action (the process dies), from the main
+    thread: the compiled module's C handler, whose own thread delivers what every handler holds
+    (within the longest ``FLUSH_TIMEOUT``), then ends the process by the signal, as before,
+    whatever the main thread is doing (a Python-level handler waits for the main thread to
+    run bytecode again, which one blocked in C never does). Python sees ``_on_signal`` as the
+    handler, so that a program that saves it and restores it later still delivers. A program
+    (or server) that installs its own handler keeps it; servers that restore the default and
+    re-raise with ``signal.raise_signal`` (uvicorn) get the delivery too. Once per process; a
+    forked child that starts a handler installs its own."""
     global _installed_pid
-    if _installed_pid == os.getpid():
+    if _installed_pid == os.getpid() or threading.current_thread() is not threading.main_thread():
         return
     import signal
 
@@ -117,42 +117,36 @@ def install_signal_delivery() -> None:
     # A server may take the signals after us (uvicorn with --log-config) or before us, then
     # put the default action back and re-raise with signal.raise_signal: deliver then too.
     _wrap_raise_signal()
-    default = []
+    deliver = getattr(_watchtower, "deliver_on_signals", None)
+    ours = []
     for name in _SIGNALS:
         signum = getattr(signal, name, None)
-        if signum is None:
+        if signum is None or deliver is None:
             continue
         try:
-            if signal.getsignal(signum) is signal.SIG_DFL:
-                default.append(int(signum))
-            # Else someone else's handler: it is left alone.
+            python_view = signal.getsignal(signum)
+            c_view = _watchtower.signal_action(signum)
+            if python_view is signal.SIG_DFL and c_view == "default":
+                signal.signal(signum, _on_signal)
+            elif not (python_view is _on_signal and c_view == "ours"):  # ours: a forked child
+                continue  # someone else's handler (in Python, or in C: uWSGI's workers)
+            ours.append(int(signum))
         except (ValueError, OSError):  # not the main interpreter, or no such signal here
             return
-    deliver = getattr(_watchtower, "deliver_on_signals", None)
-    if default and deliver is not None:
-        deliver(default)
+    if ours and deliver is not None:
+        deliver(ours)
     _installed_pid = os.getpid()
 
 
-@contextlib.contextmanager
-def signals_blocked() -> Any:
-    """Blocks the asynchronous signals in this thread for the time of the block, so that a
-    thread started in it inherits that mask from its start: a signal sent to the process then
-    goes to the application's threads, never to ours, where CPython would only set a flag for
-    the main thread, which may be waiting on a lock and never run its handler (the Rust
-    core's threads do the same: ``watchtower_logs::thread``)."""
+def _on_signal(signum: int, frame: Any) -> None:
+    """Python's handler for the signals the compiled module handles: it runs only where a
+    program put it back after replacing the module's C handler (a save and restore). Closes
+    every handler, then ends the process by the signal."""
     import signal
 
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None:
-        yield
-        return
-    faults = {signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL}
-    old = mask(signal.SIG_BLOCK, signal.valid_signals() - faults)
-    try:
-        yield
-    finally:
-        mask(signal.SIG_SETMASK, old)
+    signal.signal(signum, signal.SIG_DFL)  # a second signal ends the process at once
+    close_all()
+    signal.raise_signal(signum)
 
 
 def _wrap_raise_signal() -> None:

@@ -60,8 +60,11 @@ def dumps_fast(obj: object) -> Optional[str]:
     ``int``, ``float``, ``bool`` and ``None`` (exact types, nested at most 64 deep); ``None`` for
     anything else (then use ``json.dumps``)."""
 
-def deliver_on_signals(signals: list[int]) -> bool:
-    """Handles ``signals`` in Rust (deliver, then the default action); False if already."""
+def deliver_on_signals(signals: list[int]) -> None:
+    """Handles ``signals`` in C and Rust: deliver, then the default action."""
+
+def signal_action(signal: int) -> str:
+    """``"default"``, ``"ours"`` or ``"other"``: the signal's C-level action."""
 
 def empty_stats() -> Stats:
     """The counters of a handler whose worker has not started (all zero)."""

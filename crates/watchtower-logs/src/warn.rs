@@ -20,9 +20,12 @@
 //! ```
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU64,
+    Ordering::{AcqRel, Acquire, Relaxed},
+};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Shortest time between two warnings of the same kind passed to the sink.
@@ -178,29 +181,25 @@ const STDERR_QUEUE: usize = 256;
 
 /// The writer thread's queue, and the lines dropped because it was full.
 struct StderrWriter {
-    /// The process that started the writer thread: a forked child has a copy of this value
-    /// but not the thread (and its locks may have been copied while held), so it writes
-    /// inline and never touches them.
+    /// The process that started the writer thread: a forked child has a copy of this writer
+    /// but not its thread (and its locks may have been copied while held), so it starts its own.
     pid: u32,
-    tx: Option<SyncSender<String>>,
+    tx: SyncSender<String>,
+    /// Whether the writer thread started (else lines are written inline).
+    running: AtomicBool,
     dropped: AtomicU64,
     /// Lines handed over and not yet written, for [`flush_stderr`].
     pending: Arc<(Mutex<u64>, std::sync::Condvar)>,
 }
 
 impl StderrWriter {
-    /// The writer thread's queue, if it runs in this process.
-    fn queue(&self) -> Option<&SyncSender<String>> {
-        self.tx.as_ref().filter(|_| self.pid == std::process::id())
-    }
-
     fn send(&self, line: String) {
-        let Some(tx) = self.queue() else {
+        if !self.running.load(Relaxed) {
             write_stderr(&line);
             return;
-        };
+        }
         *self.pending.0.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        match tx.try_send(line) {
+        match self.tx.try_send(line) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.dropped.fetch_add(1, Relaxed);
@@ -217,24 +216,48 @@ impl StderrWriter {
     }
 }
 
-fn stderr_writer() -> &'static StderrWriter {
-    static WRITER: OnceLock<StderrWriter> = OnceLock::new();
-    WRITER.get_or_init(|| {
-        let _ = STDERR_STARTED.set(());
-        let (tx, rx) = sync_channel::<String>(STDERR_QUEUE);
-        let spawned = crate::thread::spawn("watchtower-stderr", move || write_lines(rx));
-        StderrWriter {
-            pid: std::process::id(),
-            tx: spawned.ok().map(|_| tx),
-            dropped: AtomicU64::new(0),
-            pending: Arc::default(),
-        }
-    })
+/// The writer of the process that last started one: null, or a leaked box never freed.
+static WRITER: AtomicPtr<StderrWriter> = AtomicPtr::new(std::ptr::null_mut());
+
+/// This process's writer, if it has started one.
+fn current_writer() -> Option<&'static StderrWriter> {
+    // SAFETY: WRITER only ever holds null or a pointer from Box::leak, never freed.
+    let writer = unsafe { WRITER.load(Acquire).as_ref() }?;
+    (writer.pid == std::process::id()).then_some(writer)
 }
 
-fn write_lines(rx: Receiver<String>) {
+/// This process's writer, started on first use (in a forked child too).
+fn stderr_writer() -> &'static StderrWriter {
+    if let Some(writer) = current_writer() {
+        return writer;
+    }
+    let seen = WRITER.load(Acquire);
+    let (tx, rx) = sync_channel::<String>(STDERR_QUEUE);
+    let fresh: &'static StderrWriter = Box::leak(Box::new(StderrWriter {
+        pid: std::process::id(),
+        tx,
+        running: AtomicBool::new(false),
+        dropped: AtomicU64::new(0),
+        pending: Arc::default(),
+    }));
+    let published = WRITER.compare_exchange(
+        seen,
+        fresh as *const StderrWriter as *mut StderrWriter,
+        AcqRel,
+        Acquire,
+    );
+    if published.is_err() {
+        // Another thread started one first (this one stays unused: a few bytes, once).
+        return current_writer().unwrap_or(fresh);
+    }
+    if crate::thread::spawn("watchtower-stderr", move || write_lines(fresh, rx)).is_ok() {
+        fresh.running.store(true, Relaxed);
+    }
+    fresh
+}
+
+fn write_lines(writer: &'static StderrWriter, rx: Receiver<String>) {
     for line in rx {
-        let writer = stderr_writer();
         let dropped = writer.dropped.swap(0, Relaxed);
         if dropped > 0 {
             write_stderr(&format!(
@@ -246,28 +269,39 @@ fn write_lines(rx: Receiver<String>) {
     }
 }
 
+/// One line to stderr, in one write. Straight to descriptor 2 on Unix, without std's stderr
+/// lock, which a forked child may have inherited held.
 fn write_stderr(line: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    #[cfg(unix)]
+    {
+        use std::os::fd::FromRawFd;
+        // SAFETY: descriptor 2 is borrowed for one write and never closed (ManuallyDrop).
+        let mut fd2 = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(2) });
+        let _ = fd2.write_all(&bytes);
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = std::io::stderr().write_all(&bytes);
+    }
 }
 
 /// Waits up to `timeout` for the warnings queued for stderr to be written (at shutdown, so
 /// that the last warnings are not lost when the process exits).
 pub(crate) fn flush_stderr(timeout: Duration) {
-    if STDERR_STARTED.get().is_none() {
+    let Some(writer) = current_writer() else {
+        return; // none started in this process: nothing queued
+    };
+    if !writer.running.load(Relaxed) {
         return;
-    }
-    let writer = stderr_writer();
-    if writer.queue().is_none() {
-        return; // written inline (no thread, or a forked child's copy of the parent's)
     }
     let (count, cv) = &*writer.pending;
     let n = count.lock().unwrap_or_else(|e| e.into_inner());
     let _ = cv.wait_timeout_while(n, timeout, |n| *n > 0);
 }
-
-/// Set once the stderr writer exists (so that flushing never starts one).
-static STDERR_STARTED: OnceLock<()> = OnceLock::new();
 
 /// Calls a closure for each warning; handy in tests and front ends.
 ///
