@@ -77,6 +77,9 @@ mod _watchtower {
     use super::mark_worker_thread;
     #[cfg(unix)]
     #[pymodule_export]
+    use super::signals::deliver_in_python;
+    #[cfg(unix)]
+    #[pymodule_export]
     use super::signals::deliver_on_signals;
     #[cfg(unix)]
     #[pymodule_export]

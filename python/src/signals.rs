@@ -17,7 +17,9 @@
 use std::io::Read;
 use std::os::fd::{AsRawFd, IntoRawFd};
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::SeqCst};
+use std::sync::atomic::{
+    AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering::SeqCst,
+};
 
 use pyo3::prelude::*;
 
@@ -30,6 +32,18 @@ static DEV: AtomicU64 = AtomicU64::new(0);
 static INO: AtomicU64 = AtomicU64::new(0);
 /// Set by the first signal: a second one carries out the default action at once.
 static FIRED: AtomicBool = AtomicBool::new(false);
+/// Per signal number: the C handler ours replaced (Python's own, for `_on_signal`), or 0.
+static PREV: [AtomicUsize; 65] = [const { AtomicUsize::new(0) }; 65];
+/// Some handler keeps records in Python (3.4's `_submit_batch` extension point, a test
+/// double client), which only Python code can deliver: signals then go to Python's handler,
+/// `_on_signal`, which closes every handler on the main thread, as the package did before.
+static IN_PYTHON: AtomicBool = AtomicBool::new(false);
+
+/// From now on, signals are handed to Python's handler (see [`IN_PYTHON`]).
+#[pyfunction]
+pub(crate) fn deliver_in_python() {
+    IN_PYTHON.store(true, SeqCst);
+}
 
 /// What a signal's C-level action is in this process.
 #[pyfunction]
@@ -68,7 +82,14 @@ pub(crate) fn deliver_on_signals(signals: Vec<i32>) -> PyResult<()> {
             action.sa_sigaction = on_signal as *const () as usize;
             action.sa_flags = libc::SA_RESTART | libc::SA_ONSTACK;
             libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(signal, &action, std::ptr::null_mut())
+            let mut old: libc::sigaction = std::mem::zeroed();
+            let rc = libc::sigaction(signal, &action, &mut old);
+            let ours = on_signal as *const () as usize;
+            let slot = usize::try_from(signal).ok().and_then(|i| PREV.get(i));
+            if let Some(slot) = slot.filter(|_| rc == 0 && old.sa_sigaction != ours) {
+                slot.store(old.sa_sigaction, SeqCst);
+            }
+            rc
         };
         if installed != 0 {
             return Err(std::io::Error::last_os_error().into());
@@ -99,8 +120,8 @@ fn start_watcher(pid: u32) -> std::io::Result<()> {
     // Lives as long as the handler that writes to it, which is the process.
     let fd = writer.into_raw_fd();
     FD.store(fd, SeqCst);
-    DEV.store(st.st_dev, SeqCst);
-    INO.store(st.st_ino, SeqCst);
+    DEV.store(st.st_dev as u64, SeqCst);
+    INO.store(st.st_ino as u64, SeqCst);
     FIRED.store(false, SeqCst);
     OWNER.store(pid, SeqCst);
     Ok(())
@@ -114,9 +135,15 @@ extern "C" fn on_signal(signal: libc::c_int) {
     unsafe {
         #[cfg(target_os = "linux")]
         let errno = *libc::__errno_location();
-        let told = std::process::id() == OWNER.load(SeqCst)
-            && !FIRED.swap(true, SeqCst)
-            && tell_watcher(signal);
+        let here = std::process::id() == OWNER.load(SeqCst);
+        if here && IN_PYTHON.load(SeqCst) && to_python(signal) {
+            #[cfg(target_os = "linux")]
+            {
+                *libc::__errno_location() = errno;
+            }
+            return;
+        }
+        let told = here && !FIRED.swap(true, SeqCst) && tell_watcher(signal);
         if !told {
             let _ = signal_hook::low_level::emulate_default_handler(signal);
         }
@@ -127,13 +154,29 @@ extern "C" fn on_signal(signal: libc::c_int) {
     }
 }
 
+/// Calls the handler ours replaced (Python's), if it was a function; whether it was.
+unsafe fn to_python(signal: libc::c_int) -> bool {
+    let prev = usize::try_from(signal)
+        .ok()
+        .and_then(|i| PREV.get(i))
+        .map_or(0, |slot| slot.load(SeqCst));
+    if prev == libc::SIG_DFL || prev == libc::SIG_IGN || prev == libc::SIG_ERR {
+        return false;
+    }
+    // SAFETY: `prev` was a one-argument C signal handler installed without SA_SIGINFO
+    // (Python's `signal_handler`), still mapped: the interpreter's code is never unloaded.
+    let handler: extern "C" fn(libc::c_int) = std::mem::transmute(prev);
+    handler(signal);
+    true
+}
+
 /// Writes the signal's number to the watcher's socket, if the descriptor is still that socket.
 unsafe fn tell_watcher(signal: libc::c_int) -> bool {
     let fd = FD.load(SeqCst);
     let mut st: libc::stat = std::mem::zeroed();
     if libc::fstat(fd, &mut st) != 0
-        || st.st_dev != DEV.load(SeqCst)
-        || st.st_ino != INO.load(SeqCst)
+        || st.st_dev as u64 != DEV.load(SeqCst)
+        || st.st_ino as u64 != INO.load(SeqCst)
     {
         return false;
     }

@@ -194,3 +194,40 @@ time.sleep(60)
     assert sorted(all_messages(group), key=lambda m: int(m.split()[1])) == [
         f"record {i}" for i in range(20)
     ]
+
+
+def test_sigterm_delivers_records_held_in_python(moto, group, tmp_path):
+    """A subclass that overrides _submit_batch (3.4's extension point) has its records batched
+    in Python, which only Python code can hand over: on SIGTERM they go through the Python
+    handler on the main thread, and arrive."""
+    script = tmp_path / "held.py"
+    script.write_text(
+        f"""
+import logging, os, signal, time, watchtower
+
+class Counting(watchtower.CloudWatchLogHandler):
+    def _submit_batch(self, batch, log_stream_name, max_retries=5):
+        print("BATCH", len(batch), flush=True)
+        super()._submit_batch(batch, log_stream_name, max_retries)
+
+log = logging.getLogger("held")
+log.setLevel(logging.INFO)
+log.addHandler(Counting(log_group_name={group!r}))
+for i in range(20):
+    log.info("record %d", i)
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(60)
+"""
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(EXAMPLES)},
+    )
+    assert proc.returncode == -signal.SIGTERM, proc.stderr
+    assert "BATCH 20" in proc.stdout, proc.stdout
+    assert sorted(all_messages(group), key=lambda m: int(m.split()[1])) == [
+        f"record {i}" for i in range(20)
+    ]

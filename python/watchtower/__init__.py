@@ -606,6 +606,10 @@ class CloudWatchLogHandler(_ReportsChanges, logging.Handler):
         else:
             self._core = self._start_core(setup=True)
         _handlers.add(self)
+        if self._via_client or type(self)._submit_batch is not _SUBMIT_BATCH:
+            # Records held in Python until a batch is submitted: only Python code delivers
+            # them, so signals run _on_signal on the main thread (see _exit).
+            _exit.deliver_in_python()
 
     # --- state --------------------------------------------------------------------------
 

@@ -108,8 +108,11 @@ def install_signal_delivery() -> None:
     re-raise with ``signal.raise_signal`` (uvicorn) get the delivery too. Once per process; a
     forked child that starts a handler installs its own."""
     global _installed_pid
-    if _installed_pid == os.getpid() or threading.current_thread() is not threading.main_thread():
+    if _installed_pid == os.getpid():
         return
+    # Python's handler can only be set from the main thread; a forked child (which inherited
+    # it) takes the signals over from any thread.
+    main = threading.current_thread() is threading.main_thread()
     import signal
 
     from . import _watchtower
@@ -126,7 +129,7 @@ def install_signal_delivery() -> None:
         try:
             python_view = signal.getsignal(signum)
             c_view = _watchtower.signal_action(signum)
-            if python_view is signal.SIG_DFL and c_view == "default":
+            if python_view is signal.SIG_DFL and c_view == "default" and main:
                 signal.signal(signum, _on_signal)
             elif not (python_view is _on_signal and c_view == "ours"):  # ours: a forked child
                 continue  # someone else's handler (in Python, or in C: uWSGI's workers)
@@ -134,14 +137,30 @@ def install_signal_delivery() -> None:
         except (ValueError, OSError):  # not the main interpreter, or no such signal here
             return
     if ours and deliver is not None:
-        deliver(ours)
-    _installed_pid = os.getpid()
+        try:
+            deliver(ours)
+        except OSError:  # no thread or socket to be had: Python's handler stays in charge
+            pass
+    if main or ours:
+        _installed_pid = os.getpid()
+
+
+def deliver_in_python() -> None:
+    """A handler keeps records in Python (an overridden ``_submit_batch``, a test double
+    client): from now on the signals go to ``_on_signal`` on the main thread, which delivers
+    them, instead of the compiled module's thread, which cannot."""
+    from . import _watchtower
+
+    hand_over = getattr(_watchtower, "deliver_in_python", None)
+    if hand_over is not None:
+        hand_over()
 
 
 def _on_signal(signum: int, frame: Any) -> None:
-    """Python's handler for the signals the compiled module handles: it runs only where a
-    program put it back after replacing the module's C handler (a save and restore). Closes
-    every handler, then ends the process by the signal."""
+    """Python's handler for the signals the compiled module handles: it runs where a program
+    put it back after replacing the module's C handler (a save and restore), or where a
+    handler keeps records in Python (``deliver_in_python``). Closes every handler, then ends
+    the process by the signal."""
     import signal
 
     signal.signal(signum, signal.SIG_DFL)  # a second signal ends the process at once

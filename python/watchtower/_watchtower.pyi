@@ -63,6 +63,9 @@ def dumps_fast(obj: object) -> Optional[str]:
 def deliver_on_signals(signals: list[int]) -> None:
     """Handles ``signals`` in C and Rust: deliver, then the default action."""
 
+def deliver_in_python() -> None:
+    """From now on signals go to Python's handler (records are held in Python)."""
+
 def signal_action(signal: int) -> str:
     """``"default"``, ``"ours"`` or ``"other"``: the signal's C-level action."""
 

@@ -40,6 +40,9 @@ pub(crate) struct Shared {
     /// Wakes the worker: a queue got its first event or filled up.
     pub(crate) wake: Notify,
     pub(crate) state: AtomicU8,
+    /// Set when the worker thread has ended (after a shutdown, or a failure): a flush or a
+    /// shutdown that finds another one under way waits for it (`wait_ended`).
+    ended: (std::sync::Mutex<bool>, std::sync::Condvar),
     /// The stream name when the template has no per-event placeholder.
     pub(crate) constant_stream: Option<Arc<str>>,
     /// Events the `log` and `tracing` front ends handed over, not yet rendered.
@@ -84,11 +87,29 @@ impl Shared {
             inflight: InFlight::default(),
             wake: Notify::new(),
             state: AtomicU8::new(RUNNING),
+            ended: Default::default(),
             guard_dropped_early: std::sync::atomic::AtomicBool::new(false),
             #[cfg(test)]
             fail_next_flush: std::sync::atomic::AtomicBool::new(false),
             config,
         }
+    }
+
+    /// The worker thread has ended: wakes whoever waits in [`Shared::wait_ended`].
+    pub(crate) fn set_ended(&self) {
+        let (ended, cv) = &self.ended;
+        *ended.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cv.notify_all();
+    }
+
+    /// Waits up to `timeout` for the worker thread to end; whether it has.
+    pub(crate) fn wait_ended(&self, timeout: std::time::Duration) -> bool {
+        let (ended, cv) = &self.ended;
+        let guard = ended.lock().unwrap_or_else(|e| e.into_inner());
+        let (guard, _) = cv
+            .wait_timeout_while(guard, timeout, |ended| !*ended)
+            .unwrap_or_else(|e| e.into_inner());
+        *guard
     }
 
     /// Whether anything was logged yet: a record, or an event a front end handed over.

@@ -116,6 +116,7 @@ pub(crate) fn spawn(
             worker_shared.worker_failed(&panic_text(panic.as_ref()));
         }
         runtime.shutdown_timeout(Duration::from_millis(100));
+        worker_shared.set_ended();
     })
     .map_err(|e| StartError::Worker(e.to_string()))?;
     match ready_rx.recv() {

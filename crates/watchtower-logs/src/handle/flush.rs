@@ -61,10 +61,15 @@ impl Handle {
     /// Blocks the calling thread; inside async code prefer [`Handle::flush_async`].
     pub fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.control(Control::Flush {
+        if let Err(e) = self.control(Control::Flush {
             timeout,
             reply: Reply::Sync(tx),
-        })?;
+        }) {
+            // A shutdown under way (another thread's: a signal's, say): it is delivering what
+            // this flush would have; wait for it, so that the caller does not exit before.
+            self.inner.shared.wait_ended(timeout);
+            return Err(e);
+        }
         let result = rx
             .recv_timeout(timeout.saturating_add(REPLY_GRACE))
             .unwrap_or_else(|e| {
@@ -102,7 +107,11 @@ impl Handle {
     pub fn shutdown(&self, timeout: Duration) -> Result<(), FlushError> {
         match self.begin_shutdown(timeout) {
             Some(rx) => self.finish_shutdown(rx, timeout.saturating_add(REPLY_GRACE), timeout),
-            None => Err(self.stopped_error()),
+            None => {
+                // Already started, maybe by another thread and still delivering: wait for it.
+                self.inner.shared.wait_ended(timeout);
+                Err(self.stopped_error())
+            }
         }
     }
 
