@@ -73,3 +73,29 @@ fn a_record_after_a_guard_dropped_at_once_says_why() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn a_flush_behind_another_threads_shutdown_waits_for_it_to_end() {
+    // A signal's watcher shuts the handle down while the main thread flushes on its way out:
+    // the flush must not return (and let the process exit) before that shutdown is done.
+    let seen = Arc::new(Mutex::new(Vec::<Warning>::new()));
+    let (logs, _guard) = config(&seen).start().unwrap();
+    logs.log(Record::new("held: the endpoint refuses every connection"));
+    let other = logs.clone();
+    let shutdown = std::thread::spawn(move || other.shutdown(Duration::from_millis(500)));
+    while !logs.is_shut_down() {
+        std::thread::yield_now();
+    }
+    assert_eq!(
+        logs.flush(Duration::from_secs(10)),
+        Err(FlushError::AlreadyShutdown)
+    );
+    assert!(
+        logs.inner.shared.wait_ended(Duration::ZERO),
+        "flush returned while the shutdown was still under way"
+    );
+    assert!(
+        shutdown.join().unwrap().is_err(),
+        "nothing could be delivered"
+    );
+}
