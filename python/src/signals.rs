@@ -39,6 +39,16 @@ static PREV: [AtomicUsize; 65] = [const { AtomicUsize::new(0) }; 65];
 /// `_on_signal`, which closes every handler on the main thread, as the package did before.
 static IN_PYTHON: AtomicBool = AtomicBool::new(false);
 
+/// Our C handler, as `sigaction` stores it.
+fn ours() -> usize {
+    on_signal as *const () as usize
+}
+
+/// The slot in [`PREV`] of a signal number, if it has one.
+fn prev_slot(signal: libc::c_int) -> Option<&'static AtomicUsize> {
+    usize::try_from(signal).ok().and_then(|i| PREV.get(i))
+}
+
 /// From now on, signals are handed to Python's handler (see [`IN_PYTHON`]).
 #[pyfunction]
 pub(crate) fn deliver_in_python() {
@@ -58,7 +68,7 @@ pub(crate) fn signal_action(signal: i32) -> &'static str {
     };
     if handler == libc::SIG_DFL {
         "default"
-    } else if handler == on_signal as *const () as usize {
+    } else if handler == ours() {
         "ours"
     } else {
         "other"
@@ -79,14 +89,13 @@ pub(crate) fn deliver_on_signals(signals: Vec<i32>) -> PyResult<()> {
         // then filled, the mask emptied by sigemptyset.
         let installed = unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_signal as *const () as usize;
+            action.sa_sigaction = ours();
             action.sa_flags = libc::SA_RESTART | libc::SA_ONSTACK;
             libc::sigemptyset(&mut action.sa_mask);
             let mut old: libc::sigaction = std::mem::zeroed();
             let rc = libc::sigaction(signal, &action, &mut old);
-            let ours = on_signal as *const () as usize;
-            let slot = usize::try_from(signal).ok().and_then(|i| PREV.get(i));
-            if let Some(slot) = slot.filter(|_| rc == 0 && old.sa_sigaction != ours) {
+            if let Some(slot) = prev_slot(signal).filter(|_| rc == 0 && old.sa_sigaction != ours())
+            {
                 slot.store(old.sa_sigaction, SeqCst);
             }
             rc
@@ -136,15 +145,10 @@ extern "C" fn on_signal(signal: libc::c_int) {
         #[cfg(target_os = "linux")]
         let errno = *libc::__errno_location();
         let here = std::process::id() == OWNER.load(SeqCst);
-        if here && IN_PYTHON.load(SeqCst) && to_python(signal) {
-            #[cfg(target_os = "linux")]
-            {
-                *libc::__errno_location() = errno;
-            }
-            return;
-        }
-        let told = here && !FIRED.swap(true, SeqCst) && tell_watcher(signal);
-        if !told {
+        let handed_over = here
+            && (IN_PYTHON.load(SeqCst) && to_python(signal)
+                || !FIRED.swap(true, SeqCst) && tell_watcher(signal));
+        if !handed_over {
             let _ = signal_hook::low_level::emulate_default_handler(signal);
         }
         #[cfg(target_os = "linux")]
@@ -156,10 +160,7 @@ extern "C" fn on_signal(signal: libc::c_int) {
 
 /// Calls the handler ours replaced (Python's), if it was a function; whether it was.
 unsafe fn to_python(signal: libc::c_int) -> bool {
-    let prev = usize::try_from(signal)
-        .ok()
-        .and_then(|i| PREV.get(i))
-        .map_or(0, |slot| slot.load(SeqCst));
+    let prev = prev_slot(signal).map_or(0, |slot| slot.load(SeqCst));
     if prev == libc::SIG_DFL || prev == libc::SIG_IGN || prev == libc::SIG_ERR {
         return false;
     }

@@ -164,24 +164,26 @@ print("DONE", flush=True)
     ]
 
 
-def test_a_saved_and_restored_sigterm_handler_still_delivers(moto, group, tmp_path):
-    """A program that replaces the SIGTERM handler for a while and then restores the one it
-    saved (asyncio's add/remove_signal_handler, a context manager) gets the delivery back:
-    Python sees the package's handler, so that is what it saves."""
-    script = tmp_path / "restore.py"
-    script.write_text(
-        f"""
+TWENTY_THEN_SIGTERM = """
 import logging, os, signal, time, watchtower
-log = logging.getLogger("restore")
+{setup}
+log = logging.getLogger("twenty")
 log.setLevel(logging.INFO)
-log.addHandler(watchtower.CloudWatchLogHandler(log_group_name={group!r}))
-saved = signal.signal(signal.SIGTERM, lambda *a: None)
-signal.signal(signal.SIGTERM, saved)
+log.addHandler({handler}(log_group_name={group!r}))
+{after}
 for i in range(20):
     log.info("record %d", i)
 os.kill(os.getpid(), signal.SIGTERM)
 time.sleep(60)
 """
+
+
+def twenty_records_then_sigterm(tmp_path, group, handler, setup="", after=""):
+    """Runs a program that logs 20 records through `handler` and sends itself SIGTERM; checks
+    that it ends by the signal and that the 20 records arrived. Returns the process."""
+    script = tmp_path / "twenty.py"
+    script.write_text(
+        TWENTY_THEN_SIGTERM.format(setup=setup, handler=handler, group=group, after=after)
     )
     proc = subprocess.run(
         [sys.executable, str(script)],
@@ -194,40 +196,35 @@ time.sleep(60)
     assert sorted(all_messages(group), key=lambda m: int(m.split()[1])) == [
         f"record {i}" for i in range(20)
     ]
+    return proc
+
+
+def test_a_saved_and_restored_sigterm_handler_still_delivers(moto, group, tmp_path):
+    """A program that replaces the SIGTERM handler for a while and then restores the one it
+    saved (asyncio's add/remove_signal_handler, a context manager) gets the delivery back:
+    Python sees the package's handler, so that is what it saves."""
+    twenty_records_then_sigterm(
+        tmp_path,
+        group,
+        "watchtower.CloudWatchLogHandler",
+        after="saved = signal.signal(signal.SIGTERM, lambda *a: None)\n"
+        "signal.signal(signal.SIGTERM, saved)",
+    )
 
 
 def test_sigterm_delivers_records_held_in_python(moto, group, tmp_path):
     """A subclass that overrides _submit_batch (3.4's extension point) has its records batched
     in Python, which only Python code can hand over: on SIGTERM they go through the Python
     handler on the main thread, and arrive."""
-    script = tmp_path / "held.py"
-    script.write_text(
-        f"""
-import logging, os, signal, time, watchtower
-
+    proc = twenty_records_then_sigterm(
+        tmp_path,
+        group,
+        "Counting",
+        setup="""
 class Counting(watchtower.CloudWatchLogHandler):
     def _submit_batch(self, batch, log_stream_name, max_retries=5):
         print("BATCH", len(batch), flush=True)
         super()._submit_batch(batch, log_stream_name, max_retries)
-
-log = logging.getLogger("held")
-log.setLevel(logging.INFO)
-log.addHandler(Counting(log_group_name={group!r}))
-for i in range(20):
-    log.info("record %d", i)
-os.kill(os.getpid(), signal.SIGTERM)
-time.sleep(60)
-"""
+""",
     )
-    proc = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(EXAMPLES)},
-    )
-    assert proc.returncode == -signal.SIGTERM, proc.stderr
     assert "BATCH 20" in proc.stdout, proc.stdout
-    assert sorted(all_messages(group), key=lambda m: int(m.split()[1])) == [
-        f"record {i}" for i in range(20)
-    ]

@@ -121,10 +121,12 @@ def install_signal_delivery() -> None:
     # put the default action back and re-raise with signal.raise_signal: deliver then too.
     _wrap_raise_signal()
     deliver = getattr(_watchtower, "deliver_on_signals", None)
+    if deliver is None:  # a platform without POSIX signals
+        return
     ours = []
     for name in _SIGNALS:
         signum = getattr(signal, name, None)
-        if signum is None or deliver is None:
+        if signum is None:
             continue
         try:
             python_view = signal.getsignal(signum)
@@ -136,7 +138,7 @@ def install_signal_delivery() -> None:
             ours.append(int(signum))
         except (ValueError, OSError):  # not the main interpreter, or no such signal here
             return
-    if ours and deliver is not None:
+    if ours:
         try:
             deliver(ours)
         except OSError:  # no thread or socket to be had: Python's handler stays in charge
